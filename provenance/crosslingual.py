@@ -1,0 +1,514 @@
+"""Cross-lingual reuse: which articles are translations of which, paragraph by paragraph.
+
+1. Candidates, cheaply: an inverted index over language-independent anchors (numbers,
+   dates, names; keys in too many articles are dropped) and, when an embedder is
+   available, the nearest cross-language neighbours of each article's lead paragraph.
+   Only candidate articles get their paragraphs embedded.
+2. Verification: paragraphs are scored (embedding cosine turned into a margin against each
+   side's nearest neighbours, as in bitext mining; or anchor agreement without a model),
+   then aligned monotonically: a translation keeps paragraph order and proportions.
+   Same-story articles share facts and a few quotes, not an ordered run of paragraphs
+   covering most of one side, so they are rejected.
+3. Direction: publication dates, credits to the other's outlet, artifacts carried over
+   (template placeholders, the other site's related-article teasers), content one side
+   lacks. When nothing decides, the evidence says so and the confidence stays 0.5.
+
+Spans of a ParagraphPair cover the two whole paragraphs (a translation reuses the
+paragraph, not a substring of it).
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from .anchors import Anchor, anchor_keys, extract_anchors, shared_anchors
+from .embeddings import Embedder, EmbeddingCache, embed_cached, text_key
+from .models import Article, Match, Paragraph, ParagraphPair, Span
+
+# --- thresholds (principled, not tuned per document) -----------------------------------
+MIN_PARAGRAPH_SIZE = 4  # words (or CJK characters / 2): shorter ones carry no signal
+MAX_KEY_DOC_SHARE = 0.05  # an anchor key in more than 5% of articles is not selective
+MIN_KEY_DOCS_CUTOFF = 20  # ...but small corpora keep every key
+MIN_SHARED_KEYS = 2  # anchor keys two articles must share to become candidates
+MAX_PARTNERS = 20  # candidate partners per article from the anchor index
+LEAD_NEIGHBOURS = 2  # mutual nearest cross-language openings become candidates
+MIN_NUMBERS_TO_VETO = 3  # numbers/dates an article needs before their absence counts
+MARGIN_NEIGHBOURS = 4  # k of the k-nearest-neighbour margin
+MIN_MARGIN = 1.02  # cosine must beat the mean of the k best of both sides by 2%
+MIN_COSINE = 0.75  # below this multilingual-e5 pairs are unrelated, whatever the margin
+MIN_ANCHOR_SIMILARITY = 0.5  # Dice overlap of two paragraphs' anchors (anchor method)
+MAX_LENGTH_DEVIATION = math.log(2.0)  # a pair twice as long/short as its siblings is not 1:1
+MIN_ALIGNED = 3  # aligned content paragraph pairs for a translation...
+MIN_COVERAGE = 0.6  # ...covering this share of the smaller side's content
+MIN_IN_ORDER = 0.8  # share of mutual best matches that the monotone alignment keeps
+MAX_GAP_FILL = 3  # unaligned paragraphs bridged between aligned neighbours
+
+# Placeholders left by scraping/auto-translation pipelines: "[광고_2]", "[ad_1]", "{{ad}}".
+_PLACEHOLDER_RE = re.compile(r"\[[^\[\]\s]{1,20}_\d{1,3}\]|\{\{[^{}]{1,30}\}\}|%%[A-Z_]{2,30}%%")
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+class CrosslingualError(ValueError):
+    """Inputs find_translations cannot work with (e.g. paragraphs outside the text)."""
+
+
+@dataclass
+class _Unit:
+    """A paragraph taking part in alignment."""
+
+    paragraph: Paragraph
+    related: bool  # a related-article teaser: aligned for direction, never counted
+    anchors: list[Anchor]
+    size: int
+
+
+@dataclass
+class _Doc:
+    article: Article
+    language: str
+    units: list[_Unit]
+    content_chars: int
+    keys: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Alignment:
+    pairs: list[tuple[int, int, float, str]]  # unit index a, unit index b, score, method
+    filled: list[tuple[int, int]]  # pairs bridged by order only
+    in_order: float
+    method: str
+
+
+def find_translations(
+    articles: list[Article],
+    *,
+    embedder: Embedder | None = None,
+    cache: EmbeddingCache | None = None,
+) -> list[Match]:
+    """One Match (kind "translation") per pair of articles in different languages where one
+    is a whole or partial translation of the other."""
+    docs = [d for d in (_prepare(a) for a in articles) if d is not None]
+    candidates = _anchor_candidates(docs)
+    if embedder is None:
+        return [m for i, j in sorted(candidates) if (m := _verify(docs[i], docs[j], None)) is not None]
+    # Embed only pairs worth it: anchors already line up in order over part of the text,
+    # or the two openings are each other's nearest cross-language neighbours.
+    promising = {(i, j) for i, j in candidates if _anchor_prefilter(docs[i], docs[j])}
+    promising |= {
+        (i, j) for i, j in _lead_candidates(docs, embedder, cache)
+        if not _numbers_disagree(docs[i], docs[j])
+    }
+    needed = sorted({i for pair in promising for i in pair})
+    vectors = embed_cached([u.paragraph.text for i in needed for u in docs[i].units], embedder, cache)
+    return [m for i, j in sorted(promising) if (m := _verify(docs[i], docs[j], vectors)) is not None]
+
+
+# --- preparation and candidates --------------------------------------------------------
+
+
+def _size(text: str) -> int:
+    return len(text.split()) + len(_CJK_RE.findall(text)) // 2
+
+
+def _prepare(article: Article) -> _Doc | None:
+    language = article.language or _majority_language(article)
+    if language is None:
+        return None
+    units = []
+    content_chars = 0
+    for p in article.paragraphs:
+        if not 0 <= p.start <= p.end <= len(article.text):
+            raise CrosslingualError(f"{article.id}: paragraph {p.index} outside the text")
+        if p.is_content:
+            content_chars += len(p.text)
+        elif p.boilerplate != "related":
+            continue
+        if _size(p.text) < MIN_PARAGRAPH_SIZE and not p.is_content:
+            continue
+        anchors = extract_anchors(p.text, p.language or language)
+        units.append(_Unit(p, p.boilerplate == "related", anchors, _size(p.text)))
+    doc = _Doc(article, language, units, content_chars)
+    doc.keys = set().union(*(anchor_keys(u.anchors) for u in units if not u.related)) if units else set()
+    return doc
+
+
+def _majority_language(article: Article) -> str | None:
+    counts: dict[str, int] = defaultdict(int)
+    for p in article.content_paragraphs():
+        if p.language:
+            counts[p.language] += len(p.text)
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def _base_language(language: str) -> str:
+    return language.split("-")[0].lower()
+
+
+def _anchor_candidates(docs: list[_Doc]) -> set[tuple[int, int]]:
+    """Pairs in different languages sharing selective anchor keys (inverted index)."""
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, doc in enumerate(docs):
+        for key in doc.keys:
+            index[key].append(i)
+    cutoff = max(MIN_KEY_DOCS_CUTOFF, int(MAX_KEY_DOC_SHARE * len(docs)))
+    shared: dict[tuple[int, int], float] = defaultdict(float)
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for key, members in index.items():
+        if len(members) < 2 or len(members) > cutoff:
+            continue
+        weight = 1.0 / len(members)
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                i, j = members[x], members[y]
+                if _base_language(docs[i].language) != _base_language(docs[j].language):
+                    shared[(i, j)] += weight
+                    counts[(i, j)] += 1
+    partners: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    for (i, j), weight in shared.items():
+        if counts[(i, j)] >= MIN_SHARED_KEYS:
+            partners[i].append((weight, j))
+            partners[j].append((weight, i))
+    result = set()
+    for i, options in partners.items():
+        for _, j in sorted(options, reverse=True)[:MAX_PARTNERS]:
+            result.add((min(i, j), max(i, j)))
+    return result
+
+
+def _anchor_prefilter(a: _Doc, b: _Doc) -> bool:
+    """Anchors aligned in order cover at least half the coverage a translation needs."""
+    alignment = _align_anchors(a, b, _anchor_similarity(a, b))
+    pairs = [(i, j) for i, j, _, _ in alignment.pairs] + alignment.filled
+    a_cov, b_cov = _coverage(a, b, pairs)
+    small_cov = a_cov if a.content_chars <= b.content_chars else b_cov
+    return small_cov >= MIN_COVERAGE / 2
+
+
+def _numbers_disagree(a: _Doc, b: _Doc) -> bool:
+    """A translation keeps its numbers and dates: when the side with fewer of them has at
+    least MIN_NUMBERS_TO_VETO and under half recur in the other, the pair is not one."""
+    na = {k for k in a.keys if not k.startswith("name:")}
+    nb = {k for k in b.keys if not k.startswith("name:")}
+    fewer = na if len(na) <= len(nb) else nb
+    if len(fewer) < MIN_NUMBERS_TO_VETO:
+        return False
+    return len(na & nb) / len(fewer) < 0.5
+
+
+def _lead_candidates(
+    docs: list[_Doc], embedder: Embedder, cache: EmbeddingCache | None
+) -> set[tuple[int, int]]:
+    """Pairs whose openings are mutual nearest cross-language neighbours (each among the
+    other's LEAD_NEIGHBOURS best): one vector per article, so the cost stays linear."""
+    # The opening = mean of the first two content paragraphs; their vectors are cached and
+    # reused if the article goes on to verification.
+    openings = [[u.paragraph.text for u in doc.units if not u.related][:2] for doc in docs]
+    have = [i for i, texts in enumerate(openings) if texts]
+    if len(have) < 2:
+        return set()
+    vectors = embed_cached([t for i in have for t in openings[i]], embedder, cache)
+    matrix = np.vstack([np.mean([vectors[text_key(t)] for t in openings[i]], axis=0) for i in have])
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    languages = np.array([_base_language(docs[i].language) for i in have])
+    k = min(LEAD_NEIGHBOURS, len(have) - 1)
+    nearest: list[set[int]] = []
+    for start in range(0, len(have), 1024):  # blocks keep memory flat on large corpora
+        sims = matrix[start:start + 1024] @ matrix.T
+        sims[languages[start:start + 1024, None] == languages[None, :]] = -np.inf
+        top = np.argsort(-sims, axis=1)[:, :k]
+        for row, cols in enumerate(top):
+            nearest.append({int(c) for c in cols if np.isfinite(sims[row, c])})
+    result = set()
+    for row, cols in enumerate(nearest):
+        for col in cols:
+            if row in nearest[col]:
+                i, j = have[row], have[col]
+                result.add((min(i, j), max(i, j)))
+    return result
+
+
+# --- verification ----------------------------------------------------------------------
+
+
+def _verify(a: _Doc, b: _Doc, vectors: dict[str, np.ndarray] | None) -> Match | None:
+    if not a.units or not b.units:
+        return None
+    anchor_sim = _anchor_similarity(a, b)
+    if vectors is not None:
+        alignment = _align_embeddings(a, b, vectors, anchor_sim)
+    else:
+        alignment = _align_anchors(a, b, anchor_sim)
+    content_pairs = [
+        (i, j) for i, j, _, _ in alignment.pairs
+        if not a.units[i].related and not b.units[j].related
+    ]
+    a_cov, b_cov = _coverage(a, b, content_pairs + alignment.filled)
+    small_cov = a_cov if a.content_chars <= b.content_chars else b_cov
+    enough = min(MIN_ALIGNED, _countable(a), _countable(b))
+    if len(content_pairs) < max(enough, 2) or alignment.in_order < MIN_IN_ORDER:
+        return None
+    if small_cov < MIN_COVERAGE:
+        return None
+    return _build_match(a, b, alignment, anchor_sim, a_cov, b_cov, len(content_pairs))
+
+
+def _countable(doc: _Doc) -> int:
+    return sum(1 for u in doc.units if not u.related and u.size >= MIN_PARAGRAPH_SIZE)
+
+
+def _anchor_similarity(a: _Doc, b: _Doc) -> np.ndarray:
+    """Dice overlap of paragraph anchors (numbers, dates, names incl. cross-script)."""
+    sim = np.zeros((len(a.units), len(b.units)))
+    for i, ua in enumerate(a.units):
+        na = sum(1 for x in ua.anchors if x.kind != "term")
+        if not ua.anchors:
+            continue
+        for j, ub in enumerate(b.units):
+            nb = sum(1 for x in ub.anchors if x.kind != "term")
+            if na + nb == 0:
+                continue
+            shared = len(shared_anchors(ua.anchors, ub.anchors))
+            if shared:
+                sim[i, j] = min(1.0, 2 * shared / (na + nb))
+    return sim
+
+
+def _margin(sim: np.ndarray) -> np.ndarray:
+    """Ratio margin: cosine over the mean of each side's k nearest neighbours."""
+    k_rows = min(MARGIN_NEIGHBOURS, sim.shape[1])
+    k_cols = min(MARGIN_NEIGHBOURS, sim.shape[0])
+    row_knn = -np.sort(-sim, axis=1)[:, :k_rows].mean(axis=1)
+    col_knn = -np.sort(-sim, axis=0)[:k_cols, :].mean(axis=0)
+    return sim / ((row_knn[:, None] + col_knn[None, :]) / 2)
+
+
+def _align_embeddings(
+    a: _Doc, b: _Doc, vectors: dict[str, np.ndarray], anchor_sim: np.ndarray
+) -> _Alignment:
+    va = np.vstack([vectors[text_key(u.paragraph.text)] for u in a.units])
+    vb = np.vstack([vectors[text_key(u.paragraph.text)] for u in b.units])
+    cosine = va @ vb.T
+    margin = _margin(cosine)
+    # A pair qualifies on margin; shared anchors let a borderline pair through.
+    ok = (cosine >= MIN_COSINE) & ((margin >= MIN_MARGIN) | ((margin >= 1.0) & (anchor_sim >= MIN_ANCHOR_SIMILARITY)))
+    ok &= _size_ok(a, b)
+    weight = np.where(ok, margin - 1.0 + 0.01, 0.0)
+    pairs = [(i, j, float(cosine[i, j]), "embedding") for i, j in _monotone(weight)]
+    pairs = _drop_length_outliers(a, b, pairs)
+    in_order = _in_order(cosine, ok, pairs)
+    # Every paragraph long enough was scored; only the short ones (headings) are bridged.
+    filled = _fill_gaps(a, b, pairs, ~_size_ok(a, b))
+    return _Alignment(pairs, filled, in_order, "embedding")
+
+
+def _align_anchors(a: _Doc, b: _Doc, anchor_sim: np.ndarray) -> _Alignment:
+    ok = (anchor_sim >= MIN_ANCHOR_SIMILARITY) & _size_ok(a, b)
+    weight = np.where(ok, anchor_sim, 0.0)
+    pairs = [(i, j, float(anchor_sim[i, j]), "anchors") for i, j in _monotone(weight)]
+    pairs = _drop_length_outliers(a, b, pairs)
+    in_order = _in_order(anchor_sim, ok, pairs)
+    # Without a model, paragraphs between two anchored pairs are bridged by order alone.
+    filled = _fill_gaps(a, b, pairs, np.ones_like(anchor_sim, dtype=bool))
+    return _Alignment(pairs, filled, in_order, "anchors")
+
+
+def _size_ok(a: _Doc, b: _Doc) -> np.ndarray:
+    sa = np.array([u.size for u in a.units])[:, None]
+    sb = np.array([u.size for u in b.units])[None, :]
+    return (sa >= MIN_PARAGRAPH_SIZE) & (sb >= MIN_PARAGRAPH_SIZE)
+
+
+def _monotone(weight: np.ndarray) -> list[tuple[int, int]]:
+    """Order-preserving one-to-one alignment maximising the summed weight (DP)."""
+    n, m = weight.shape
+    best = np.zeros((n + 1, m + 1))
+    for i in range(1, n + 1):
+        row_prev, row = best[i - 1], best[i]
+        for j in range(1, m + 1):
+            w = weight[i - 1, j - 1]
+            diag = row_prev[j - 1] + w if w > 0 else -1.0
+            row[j] = max(row_prev[j], row[j - 1], diag)
+    pairs = []
+    i, j = n, m
+    while i > 0 and j > 0:
+        w = weight[i - 1, j - 1]
+        if w > 0 and math.isclose(best[i, j], best[i - 1, j - 1] + w):
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif best[i, j] == best[i - 1, j]:
+            i -= 1
+        else:
+            j -= 1
+    return pairs[::-1]
+
+
+def _drop_length_outliers(
+    a: _Doc, b: _Doc, pairs: list[tuple[int, int, float, str]]
+) -> list[tuple[int, int, float, str]]:
+    """A translated paragraph keeps its length relative to its siblings; a summary
+    paragraph matched to a long one (or two paragraphs merged into one) does not."""
+    if len(pairs) < 3:
+        return pairs
+    ratios = [math.log(len(a.units[i].paragraph.text) / len(b.units[j].paragraph.text)) for i, j, _, _ in pairs]
+    median = float(np.median(ratios))
+    return [p for p, r in zip(pairs, ratios) if abs(r - median) <= MAX_LENGTH_DEVIATION]
+
+
+def _in_order(sim: np.ndarray, ok: np.ndarray, pairs: list[tuple[int, int, float, str]]) -> float:
+    """Share of mutual best matches that the monotone alignment kept."""
+    masked = np.where(ok, sim, -np.inf)
+    mutual = {
+        (i, int(masked[i].argmax())) for i in range(masked.shape[0])
+        if np.isfinite(masked[i].max()) and int(masked[:, int(masked[i].argmax())].argmax()) == i
+    }
+    if not mutual:
+        return 0.0
+    kept = {(i, j) for i, j, _, _ in pairs}
+    return len(mutual & kept) / len(mutual)
+
+
+def _fill_gaps(
+    a: _Doc, b: _Doc, pairs: list[tuple[int, int, float, str]], allowed: np.ndarray
+) -> list[tuple[int, int]]:
+    """Bridge equal-sized gaps between consecutive aligned pairs (short headings, paragraphs
+    without anchors): a translation keeps the order, so they correspond too."""
+    filled = []
+    for (i1, j1, _, _), (i2, j2, _, _) in zip(pairs, pairs[1:]):
+        gap = i2 - i1 - 1
+        if gap == j2 - j1 - 1 and 0 < gap <= MAX_GAP_FILL:
+            for k in range(1, gap + 1):
+                i, j = i1 + k, j1 + k
+                if allowed[i, j] and not a.units[i].related and not b.units[j].related:
+                    filled.append((i, j))
+    return filled
+
+
+def _coverage(a: _Doc, b: _Doc, pairs: list[tuple[int, int]]) -> tuple[float, float]:
+    a_chars = sum(len(a.units[i].paragraph.text) for i in {i for i, _ in pairs})
+    b_chars = sum(len(b.units[j].paragraph.text) for j in {j for _, j in pairs})
+    return (
+        min(1.0, a_chars / a.content_chars) if a.content_chars else 0.0,
+        min(1.0, b_chars / b.content_chars) if b.content_chars else 0.0,
+    )
+
+
+# --- the match and its direction -------------------------------------------------------
+
+
+def _build_match(
+    a: _Doc, b: _Doc, alignment: _Alignment, anchor_sim: np.ndarray,
+    a_cov: float, b_cov: float, n_content: int,
+) -> Match:
+    pairs = []
+    for i, j, score, method in alignment.pairs:
+        pa, pb = a.units[i].paragraph, b.units[j].paragraph
+        pairs.append(ParagraphPair(pa.index, pb.index, round(score, 3), [Span(pa.start, pa.end, pb.start, pb.end)], method))
+    shared = []
+    for i, j, _, _ in alignment.pairs:
+        shared += shared_anchors(a.units[i].anchors, b.units[j].anchors)
+    mean_score = float(np.mean([s for _, _, s, _ in alignment.pairs]))
+    score = round(mean_score * (a_cov + b_cov) / 2 if alignment.method == "embedding" else (a_cov + b_cov) / 2, 3)
+    how = "embedding margin" if alignment.method == "embedding" else "shared numbers, dates and names"
+    a_name, b_name = _short(a.article), _short(b.article)
+    evidence = [
+        f"{n_content} of {_countable(a)} paragraphs of {a_name} aligned in order with "
+        f"{n_content} of {_countable(b)} of {b_name} ({how}); "
+        f"{len(alignment.filled)} more bridged by position",
+        f"aligned text covers {a_cov:.0%} of {a_name} and {b_cov:.0%} of {b_name}",
+        f"decided by: {alignment.method}",
+    ]
+    if shared:
+        shown = ", ".join(f"{x.surface} = {y.surface}" if x.surface != y.surface else x.surface for x, y in shared[:6])
+        evidence.append(f"{len(shared)} numbers/dates/names shared: {shown}")
+    direction, confidence, reasons = _direction(a, b, alignment, a_cov, b_cov)
+    evidence += reasons
+    return Match(
+        a=a.article.id, b=b.article.id, kind="translation", score=score, pairs=pairs,
+        method=alignment.method, a_coverage=round(a_cov, 3), b_coverage=round(b_cov, 3),
+        direction=direction, direction_confidence=round(confidence, 2), evidence=evidence,
+    )
+
+
+def _short(article: Article) -> str:
+    return article.id.rsplit("/", 1)[-1]
+
+
+def _direction(
+    a: _Doc, b: _Doc, alignment: _Alignment, a_cov: float, b_cov: float
+) -> tuple[tuple[str, str] | None, float, list[str]]:
+    """Weigh direction cues; positive votes say a is the parent. Each cue is independent
+    evidence; an undecided result is reported as such."""
+    votes: list[tuple[float, str]] = []
+    a_name, b_name = _short(a.article), _short(b.article)
+
+    da, db = _parse_date(a.article.published), _parse_date(b.article.published)
+    if da and db and da != db:
+        earlier = a_name if da < db else b_name
+        votes.append((0.8 if da < db else -0.8, f"{earlier} was published first ({min(da, db):%Y-%m-%d %H:%M})"))
+
+    for parent, child, sign in ((a, b, 1.0), (b, a, -1.0)):
+        credit = _credits(child.article, parent.article)
+        if credit:
+            votes.append((sign * 0.7, f"{_short(child.article)} credits {credit}, the outlet of {_short(parent.article)}"))
+
+    for parent, child, sign in ((a, b, 1.0), (b, a, -1.0)):
+        placeholders = _PLACEHOLDER_RE.findall(child.article.text)
+        if placeholders and not _PLACEHOLDER_RE.search(parent.article.text):
+            votes.append((sign * 0.6, f"{_short(child.article)} carries a template placeholder "
+                                      f"'{placeholders[0]}' left by a copying pipeline"))
+
+    related = [(i, j) for i, j, _, _ in alignment.pairs if a.units[i].related or b.units[j].related]
+    if related:
+        votes.append((0.0, f"{len(related)} related-article teasers were translated along with the text "
+                           "(a whole web page was translated)"))
+        # Teasers are navigation of the site they were written for; the side whose teasers
+        # match the other side's content-language page is unknown without links, so they
+        # only strengthen an artifact vote.
+        placeholder_votes = [v for v, _ in votes if v != 0.0 and abs(v) == 0.6]
+        if placeholder_votes:
+            votes.append((math.copysign(0.2, placeholder_votes[0]), "the teasers came over with the placeholder"))
+
+    if max(a_cov, b_cov) >= 0.9 and min(a_cov, b_cov) <= 0.6:
+        partial_is_a = a_cov >= 0.9
+        child = a_name if partial_is_a else b_name
+        parent = b_name if partial_is_a else a_name
+        votes.append((-0.4 if partial_is_a else 0.4,
+                      f"{child} is almost wholly contained in {parent}, which has content {child} lacks "
+                      "(partial translation)"))
+
+    total = sum(v for v, _ in votes)
+    reasons = [f"direction: {why}" for v, why in votes]
+    if abs(total) < 0.3:
+        reasons.append("direction undecided: " + ("cues disagree" if votes else "no dates, credits or artifacts"))
+        return None, 0.5, reasons
+    confidence = 0.5 + 0.5 * math.tanh(abs(total))
+    if total > 0:
+        return (a.article.id, b.article.id), confidence, reasons
+    return (b.article.id, a.article.id), confidence, reasons
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=None)
+
+
+def _credits(child: Article, parent: Article) -> str | None:
+    """The parent's outlet name or domain as written in the child, if any."""
+    names = [n for n in (parent.outlet_name, parent.domain) if n and len(n) >= 2]
+    own = {n.lower() for n in (child.outlet_name, child.domain) if n}
+    for name in names:
+        if name.lower() in own:
+            continue
+        if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", child.text, re.IGNORECASE):
+            return name
+    return None

@@ -1,0 +1,83 @@
+"""The SQLite schema as numbered SQL migration files, and the code that applies them.
+
+Migrations live in ``provenance/db/migrations/NNNN_name.sql`` and are applied in order,
+each in its own transaction. The schema version of a database is its ``PRAGMA
+user_version``: the number of the last migration applied (0 for a new file).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+
+import sqlite_utils
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
+
+
+class MigrationError(Exception):
+    """The migrations are inconsistent, or the database cannot be brought up to date."""
+
+
+class SchemaTooNewError(MigrationError):
+    """The database was written by a newer provenance than this one."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations(directory: Path | Traversable | None = None) -> list[Migration]:
+    """The migrations in ``directory`` (default: the packaged ones), ordered by version.
+
+    Versions must run 1, 2, 3, ... without gaps or repeats: a gap would mean a lost file.
+    """
+    folder = directory if directory is not None else resources.files(__name__) / "migrations"
+    found: list[Migration] = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise MigrationError(
+                f"migration {migration.name}: expected version {expected:04d} "
+                f"(versions must be numbered 0001, 0002, ... without gaps)"
+            )
+    return found
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> int:
+    """Apply the migrations ``db`` lacks, in order; return the resulting schema version.
+
+    Raises SchemaTooNewError when the database is ahead of the known migrations, so
+    older code never writes into a schema it does not understand.
+    """
+    migrations = load_migrations() if migrations is None else migrations
+    latest = migrations[-1].version if migrations else 0
+    current = schema_version(db)
+    if current > latest:
+        raise SchemaTooNewError(
+            f"database schema version {current} is newer than this provenance supports "
+            f"(version {latest}); upgrade provenance to open it"
+        )
+    for migration in migrations[current:]:
+        try:
+            # One transaction per migration: the schema change and the new version number
+            # land together or not at all.
+            with db.atomic():
+                db.executescript(migration.sql)
+                db.execute(f"PRAGMA user_version = {migration.version}")
+        except Exception as exc:  # sqlite3 errors, mostly; say which file failed
+            raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
+    return schema_version(db)

@@ -1,0 +1,611 @@
+"""Stage 2: turn a Document (bytes or str as read) into an Article: clean text + metadata.
+
+Text rules (offsets of every later stage point into this text, so it must be stable):
+line endings become "\\n", trailing spaces go, runs of blank lines shrink to one blank
+line, control characters other than "\\n" and "\\t" are dropped, and the result is NFC.
+Paragraphs are separated by a blank line ("\\n\\n"); for plain text the user's own line
+structure is otherwise kept as is. ``content_hash`` is the sha256 of that text, so the
+same article ingested twice hashes the same.
+
+HTML goes through trafilatura (main text without navigation, banners, share buttons,
+related links or comments) and htmldate; both are imported only when HTML is present,
+because a trace of plain-text files must start fast.
+"""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import unicodedata
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+from urllib.parse import urljoin, urlsplit
+
+from provenance.models import Article, Document
+
+
+class ExtractError(Exception):
+    """The document holds no usable article text; the message is one line."""
+
+
+class DecodeError(ExtractError):
+    """The bytes are not text in any encoding we can justify (binary, or garbled)."""
+
+
+class OutletLookup(Protocol):
+    """What extract needs from provenance.outlets.OutletRegistry."""
+
+    def resolve(self, text: str) -> Any: ...
+
+    def outlet_for(self, name: str) -> Any: ...
+
+
+# --------------------------------------------------------------------------- decoding
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Labels that browsers map to a superset (WHATWG encoding standard).
+_CHARSET_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso-8859-9": "cp1254",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "shift_jis": "cp932",
+    "x-sjis": "cp932",
+    "windows-874": "cp874",
+    "tis-620": "cp874",
+}
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_XML_ENCODING = re.compile(
+    rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.I
+)
+# C0 controls except \t \n (and \r \v \f, which normalisation turns into \n), DEL, C1
+# controls, and the BOM / zero-width no-break space.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufeff]")
+_SUSPICIOUS = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f\ufffd]")
+
+
+def declared_charset(data: bytes, content_type: str | None = None) -> str | None:
+    """The charset named by an HTTP Content-Type, an HTML <meta> or an XML declaration."""
+    if content_type:
+        match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", content_type, re.I)
+        if match:
+            return match.group(1)
+    head = data[:4096]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    return match.group(1).decode("ascii") if match else None
+
+
+def decode_bytes(data: bytes, *, content_type: str | None = None) -> str:
+    """Decode raw bytes to str, or raise DecodeError for binary / undecodable data.
+
+    Order: byte-order mark; declared charset (HTTP header, <meta>, XML declaration);
+    NUL bytes mean UTF-16 without BOM or binary; UTF-8 (also with a few broken bytes);
+    a statistical guess (charset_normalizer, for legacy CJK/Cyrillic files); cp1252
+    only if that yields no control characters.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise DecodeError(f"invalid {encoding} after byte-order mark") from exc
+
+    declared = _codec_name(declared_charset(data, content_type))
+    if declared and not declared.startswith(("utf-16", "utf-32")):
+        # A page labelled Latin-1 that is valid UTF-8 is UTF-8 (a common CMS mistake).
+        if declared in ("cp1252", "utf-8") and _is_utf8(data):
+            return data.decode("utf-8")
+        try:
+            text = data.decode(declared)
+        except UnicodeDecodeError:
+            pass  # the label lies; fall through to detection
+        else:
+            if not _looks_binary(text):
+                return text
+
+    if b"\x00" in data:
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise DecodeError("binary file, not an article")
+        return text
+    if _is_utf8(data):
+        text = data.decode("utf-8")
+        if _looks_binary(text):
+            raise DecodeError("binary file, not an article")
+        return text
+    mostly_utf8 = _mostly_utf8(data)
+    if mostly_utf8 is not None:
+        return mostly_utf8
+    guessed = _guess_legacy(data)
+    if guessed is not None:
+        return guessed
+    text = data.decode("cp1252", errors="replace")
+    if "\ufffd" in text or _looks_binary(text):
+        raise DecodeError("binary file, not an article (not UTF-8 and no charset fits)")
+    return text
+
+
+def _codec_name(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().lower()
+    label = _CHARSET_ALIASES.get(label, label)
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few broken bytes (a truncated or spliced page), decoded with U+FFFD.
+
+    Legacy single-byte text has almost no valid multi-byte sequences, so requiring five
+    good non-ASCII characters per bad byte keeps cp1252 & co. out.
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 127) - bad
+    if bad and good >= 5 * bad and not _looks_binary(text.replace("\ufffd", "")):
+        return text
+    return None
+
+
+def _looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    suspicious = len(_SUSPICIOUS.findall(text))
+    return suspicious > max(2, len(text) // 100)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text of a mostly-ASCII or mostly-BMP script has NULs on one byte lane."""
+    if len(data) < 8 or len(data) % 2:
+        return None
+    even_nuls = data[0::2].count(0)
+    odd_nuls = data[1::2].count(0)
+    half = len(data) // 2
+    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+        encoding = "utf-16-le"
+    elif even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        encoding = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return None if _looks_binary(text) else text
+
+
+_MULTIBYTE_ENCODINGS = ("cp949", "euc_kr", "johab", "gb18030", "gb2312", "gbk", "hz", "big5",
+                        "cp950", "cp932", "shift_jis", "euc_j", "iso2022")
+
+
+def _guess_legacy(data: bytes) -> str | None:
+    try:  # installed with trafilatura; optional here
+        import charset_normalizer
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        return None
+    # Short Western texts fit a dozen single-byte code pages equally well; trust the guess
+    # only when a multi-byte encoding fits (its byte structure is strong evidence) or the
+    # language of the decoded text is recognised. Otherwise cp1252 decides, below.
+    multibyte = best.encoding.startswith(_MULTIBYTE_ENCODINGS)
+    if not multibyte and best.coherence < 0.2:
+        return None
+    text = str(best)
+    return None if _looks_binary(text) or "\ufffd" in text else text
+
+
+# ---------------------------------------------------------------------- normalisation
+
+_LINE_BREAKS = str.maketrans({"\r": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n",
+                              "\u2028": "\n", "\u2029": "\n"})
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def normalize_text(text: str) -> str:
+    """The canonical article text: see the module docstring."""
+    text = text.replace("\r\n", "\n").translate(_LINE_BREAKS)
+    text = _CONTROL.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = _BLANK_RUNS.sub("\n\n", text)
+    return text.strip("\n")
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- metadata
+
+_TITLE_END_PUNCT = (".", "。", ",", "，", ";", "；", ":", "：", "…", "-", "—", "–")
+_MAX_TITLE_CHARS = 200
+
+
+def guess_title(text: str) -> str | None:
+    """The first line of a plain text when it looks like a headline.
+
+    A headline is short, does not end like a sentence (a final period, colon...), and is
+    followed by a blank line or by a longer line. A final period is accepted on a
+    title-cased line followed by a blank line ("Senator Says No to Budget Deal."), a
+    house style of some sites. The line stays in the text.
+    """
+    lines = text.split("\n")
+    if len(lines) < 2:
+        return None
+    first = lines[0].strip()
+    if first.startswith("#"):  # a Markdown heading
+        first = first.lstrip("#").strip()
+    if not first or len(first) > _MAX_TITLE_CHARS or not any(ch.isalpha() for ch in first):
+        return None
+    following = lines[1].strip()
+    if first.endswith(_TITLE_END_PUNCT):
+        if not (first.endswith(".") and not following and _is_title_case(first[:-1])):
+            return None
+    if following and len(following) <= len(first):
+        return None
+    return first
+
+
+def _is_title_case(line: str) -> bool:
+    words = [word for word in line.split() if any(ch.isalpha() for ch in word)]
+    if len(words) < 3:
+        return False
+    capitalised = sum(1 for word in words if next(ch for ch in word if ch.isalpha()).isupper())
+    one_sentence = re.search(r"[.!?]\s+\S", line) is None
+    return one_sentence and capitalised >= 0.6 * len(words)
+
+
+def normalize_date(value: object) -> str | None:
+    """An ISO 8601 date or UTC datetime ("2023-10-05", "2023-10-05T07:00:00Z"), or None.
+
+    Accepts ISO 8601 in its common spellings, RFC 2822 ("Thu, 05 Oct 2023 09:00:00 GMT"),
+    and a few unambiguous written forms ("5 October 2023", "October 5, 2023").
+    """
+    if isinstance(value, datetime):
+        return _format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str) or not value.strip():
+        return None
+    raw = value.strip()
+    compact_offset = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", raw)  # "+0200" -> "+02:00"
+    for candidate in (raw, compact_offset, compact_offset.replace(" ", "T", 1)):
+        try:
+            parsed = datetime.fromisoformat(candidate.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", raw):
+            return parsed.date().isoformat()
+        return _format_datetime(parsed)
+    try:
+        return _format_datetime(parsedate_to_datetime(raw))
+    except (TypeError, ValueError, IndexError):
+        pass
+    for pattern in ("%d %B %Y", "%B %d, %Y", "%d %b %Y", "%b %d, %Y", "%Y/%m/%d"):
+        try:
+            return datetime.strptime(raw, pattern).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _format_datetime(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
+            return moment.date().isoformat()  # a bare date stretched to midnight
+        return moment.replace(microsecond=0).isoformat()
+    moment = moment.astimezone(timezone.utc).replace(microsecond=0, tzinfo=None)
+    return moment.isoformat() + "Z"
+
+
+_TLD_EXTRACTOR = None
+
+
+def registered_domain(url: str | None) -> str | None:
+    """'https://www.news.bbc.co.uk/x' -> 'bbc.co.uk' (offline public-suffix snapshot)."""
+    if not url:
+        return None
+    global _TLD_EXTRACTOR
+    if _TLD_EXTRACTOR is None:
+        import tldextract
+
+        # No network and no cache writes: the snapshot bundled with tldextract only.
+        _TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    parts = _TLD_EXTRACTOR(url)
+    domain = getattr(parts, "top_domain_under_public_suffix", None)
+    if domain is None:  # tldextract < 5.3
+        domain = parts.registered_domain
+    return domain.lower() or None
+
+
+def _http_url(candidate: object, base: str | None = None) -> str | None:
+    if not isinstance(candidate, str) or not candidate.strip():
+        return None
+    url = urljoin(base, candidate.strip()) if base else candidate.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return url
+    return None
+
+
+def _clean_field(value: object, limit: int = 500) -> str | None:
+    """A metadata string as one tidy line, or None."""
+    if not isinstance(value, str):
+        return None
+    value = " ".join(_CONTROL.sub("", unicodedata.normalize("NFC", value)).split())
+    return value[:limit] or None
+
+
+# ------------------------------------------------------------------------------- HTML
+
+
+def _html_metadata(tree: Any, base_url: str | None) -> dict[str, str | None]:
+    def meta(*names: str) -> str | None:
+        for name in names:
+            for attr in ("property", "name", "itemprop"):
+                found = tree.xpath(f'//meta[@{attr}="{name}"]/@content')
+                if found and found[0].strip():
+                    return found[0]
+        return None
+
+    canonical = None
+    rel_canonical = '//link[contains(concat(" ", normalize-space(@rel), " "), " canonical ")]'
+    for href in tree.xpath(rel_canonical + "/@href"):
+        canonical = _http_url(href, base_url)
+        if canonical:
+            break
+    canonical = canonical or _http_url(meta("og:url"), base_url)
+    return {
+        "url": canonical,
+        "site_name": _clean_field(meta("og:site_name", "application-name")),
+        "title": _clean_field(meta("og:title", "twitter:title")),
+    }
+
+
+def _html_published(html: str, url: str | None) -> str | None:
+    import htmldate
+
+    iso = "%Y-%m-%dT%H:%M:%S%z"
+    try:
+        found = htmldate.find_date(html, extensive_search=False, original_date=True,
+                                   outputformat=iso)
+        if not found and url:
+            # A date in the URL ("/2023/10/05/") is a good last resort, date only.
+            found = htmldate.find_date(html, extensive_search=False, original_date=True,
+                                       url=url)
+    except Exception:  # htmldate is best effort; a bad page must not stop the batch
+        return None
+    return normalize_date(found)
+
+
+_BLOCK_TAGS = {"p", "head", "list", "quote", "table", "code", "div", "item"}
+
+
+def _body_blocks(body: Any) -> list[str]:
+    """Paragraph texts from trafilatura's XML body (p, head, list, quote, table...)."""
+    blocks: list[str] = []
+    for element in body:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag == "list":
+            items = [_inline_text(item) for item in element.findall("item")]
+            text = "\n".join(item for item in items if item)
+        elif tag == "table":
+            rows = []
+            for row in element.iter("row"):
+                cells = [_inline_text(cell) for cell in row.iter("cell")]
+                rows.append(" | ".join(cell for cell in cells if cell))
+            text = "\n".join(row for row in rows if row)
+        elif tag == "quote" and any(child.tag in _BLOCK_TAGS for child in element):
+            blocks.extend(_body_blocks(element))
+            continue
+        else:
+            text = _inline_text(element)
+        if text:
+            blocks.append(text)
+    return blocks
+
+
+_LINE_TAGS = {"lb", "item", "p", "head", "row", "list", "quote"}  # a new line inside a block
+
+
+def _inline_text(element: Any) -> str:
+    """Text of one block, <lb/> as a line break, other whitespace collapsed."""
+    pieces: list[str] = []
+
+    def walk(node: Any) -> None:
+        if node.tag in _LINE_TAGS:
+            pieces.append("\n")
+        elif node.tag == "cell":
+            pieces.append(" ")
+        if node.tag != "lb" and node.text:
+            pieces.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                pieces.append(child.tail)
+
+    walk(element)
+    lines = (" ".join(line.split()) for line in "".join(pieces).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+_DUMP_SKIP = ("script", "style", "noscript", "template", "nav", "header", "footer",
+              "aside", "form", "button", "svg", "iframe", "select")
+_DUMP_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre",
+                "td", "th", "dt", "dd", "figcaption")
+
+
+def _lxml_dump(tree: Any) -> str:
+    """Last resort when trafilatura finds nothing: block texts of the page, chrome dropped."""
+    for element in tree.xpath("|".join(f"//{tag}" for tag in _DUMP_SKIP)):
+        parent = element.getparent()
+        if parent is not None:
+            parent.remove(element)
+    body = tree.find("body")
+    root = body if body is not None else tree
+    blocks = []
+    for element in root.iter(*_DUMP_BLOCKS):
+        if any(ancestor.tag in _DUMP_BLOCKS for ancestor in element.iterancestors()):
+            continue  # already counted with its enclosing block
+        text = " ".join(element.text_content().split())
+        if text:
+            blocks.append(text)
+    if not blocks:
+        text = root.text_content()
+        blocks = [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+    return "\n\n".join(blocks)
+
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _extract_html(html: str, base_url: str | None) -> dict[str, str | None]:
+    import trafilatura
+    from lxml import html as lxml_html
+
+    # lxml refuses str input that declares its own encoding; we have decoded it already.
+    html = _XML_DECLARATION.sub("", html, count=1)
+
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except Exception as exc:  # lxml raises ParserError / ValueError on empty or odd input
+        raise ExtractError(f"cannot parse HTML: {exc}") from exc
+    found = _html_metadata(tree, base_url)
+
+    text = ""
+    result = None
+    for precise in (True, False):  # precision first; short pages may need the default
+        result = trafilatura.bare_extraction(
+            html, url=base_url, favor_precision=precise, include_comments=False,
+            include_tables=True, with_metadata=True,
+        )
+        if result is not None and result.body is not None:
+            text = "\n\n".join(_body_blocks(result.body))
+        if text.strip():
+            break
+    if not text.strip():
+        text = _lxml_dump(tree)
+    if result is not None:
+        found["title"] = found["title"] or _clean_field(result.title)
+        found["site_name"] = found["site_name"] or _clean_field(result.sitename)
+    if not found["title"]:
+        found["title"] = _clean_field(tree.findtext(".//title"))
+    found["text"] = text
+    found["published"] = _html_published(html, found["url"] or base_url)
+    return found
+
+
+# ---------------------------------------------------------------------------- extract
+
+
+def _document_text(doc: Document) -> str:
+    if isinstance(doc.content, str):
+        return doc.content
+    return decode_bytes(doc.content, content_type=doc.content_type)
+
+
+def _is_html(doc: Document) -> bool:
+    if doc.format == "html":
+        return True
+    if doc.format == "json":
+        return isinstance(doc.meta.get("html"), str) and not isinstance(doc.meta.get("text"), str)
+    return False
+
+
+def extract(doc: Document, *, registry: OutletLookup | None = None) -> Article:
+    """Clean text and metadata of one document; raises ExtractError if no text is left.
+
+    ``registry`` (provenance.outlets.OutletRegistry), when given, sets ``Article.outlet``
+    from the article's domain or site name.
+    """
+    raw = _document_text(doc)
+    meta = doc.meta if doc.format == "json" else {}
+    base_url = _http_url(doc.url) or _http_url(meta.get("url"))
+
+    if _is_html(doc):
+        found = _extract_html(raw, base_url)
+        text = normalize_text(found["text"] or "")
+        title = _clean_field(meta.get("title")) or found["title"]
+        published = normalize_date(meta.get("published")) or found["published"]
+        outlet_name = _clean_field(meta.get("outlet")) or found["site_name"]
+        url = _http_url(meta.get("url")) or _page_url(found["url"], base_url)
+    else:
+        text = normalize_text(raw)
+        title = _clean_field(meta.get("title")) or guess_title(text)
+        published = normalize_date(meta.get("published"))
+        outlet_name = _clean_field(meta.get("outlet"))
+        url = base_url
+    if not any(ch.isalnum() for ch in text):  # empty, or only punctuation / invisible marks
+        raise ExtractError("no article text after extraction")
+
+    domain = registered_domain(url)
+    article = Article(
+        id=doc.id,
+        source=doc.source,
+        text=text,
+        title=title,
+        published=published,
+        outlet_name=outlet_name,
+        url=url,
+        domain=domain,
+        content_hash=content_hash(text),
+        format=doc.format,
+    )
+    if registry is not None:
+        _set_outlet(article, registry)
+    return article
+
+
+def _page_url(canonical: str | None, fetched: str | None) -> str | None:
+    """The canonical URL, unless it leaves the site the page was fetched from.
+
+    A syndicated copy often names the original as canonical; its publisher is still the
+    site that served it, so the fetched URL is kept then.
+    """
+    if canonical and fetched and registered_domain(canonical) != registered_domain(fetched):
+        return fetched
+    return canonical or fetched
+
+
+def _set_outlet(article: Article, registry: OutletLookup) -> None:
+    outlet = None
+    for key in (article.url, article.domain, article.outlet_name):
+        if key:
+            outlet = registry.resolve(key)
+            if outlet is not None:
+                break
+    if outlet is None and article.outlet_name:
+        outlet = registry.outlet_for(article.outlet_name)
+    if outlet is not None:
+        article.outlet = outlet.id
+        article.outlet_name = article.outlet_name or outlet.name
+

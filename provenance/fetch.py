@@ -1,0 +1,207 @@
+"""Fetch one web page over http(s), carefully.
+
+The only network access the tool makes, and only for URLs a user names. Rules:
+http and https only (also for every redirect hop), at most ``MAX_REDIRECTS`` hops,
+the body is streamed and cut at ``max_bytes`` whatever Content-Length claims, the
+whole fetch (not just each read) is bounded by ``timeout``, and only content types
+that can hold an article (HTML, plain text, JSON) are accepted.
+
+Every failure is a :class:`FetchError` subclass with a one-line message.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+if TYPE_CHECKING:  # httpx is imported lazily: a trace of local files never needs it.
+    import httpx
+
+USER_AGENT = "provenance/0.1 (+research)"
+MAX_REDIRECTS = 5
+ALLOWED_SCHEMES = ("http", "https")
+# Content types that can hold an article; a missing Content-Type is sniffed by ingest.
+ARTICLE_CONTENT_TYPES = (
+    "text/html",
+    "application/xhtml+xml",
+    "text/plain",
+    "application/json",
+    "application/ld+json",
+    "text/json",
+)
+_REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+_CHUNK_SIZE = 65536
+
+
+class FetchError(Exception):
+    """A URL could not be fetched as an article.
+
+    The message is one line and does not repeat the requested URL (callers print it next
+    to the URL); ``url`` is the URL that failed (a redirect target, possibly).
+    """
+
+    def __init__(self, message: str, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class UnsupportedScheme(FetchError):
+    """The URL, or a redirect target, is not http(s)."""
+
+
+class TooLarge(FetchError):
+    """The body is larger than the cap."""
+
+
+class BadStatus(FetchError):
+    """The server answered with a non-success status (or a broken redirect)."""
+
+    def __init__(self, message: str, status: int, url: str | None = None) -> None:
+        super().__init__(message, url)
+        self.status = status
+
+
+class FetchTimeout(FetchError):
+    """The server did not answer (completely) in time."""
+
+
+class NotAnArticle(FetchError):
+    """The content type cannot hold an article (an image, a PDF, a zip...)."""
+
+
+@dataclass
+class FetchedPage:
+    url: str  # as requested
+    final_url: str  # after redirects
+    status: int
+    content_type: str | None  # the full header value, e.g. "text/html; charset=utf-8"
+    content: bytes
+    fetched_at: str  # ISO 8601, UTC
+
+
+def check_scheme(url: str) -> None:
+    """Raise UnsupportedScheme unless ``url`` is an absolute http(s) URL with a host."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        shown = parts.scheme or "(none)"
+        raise UnsupportedScheme(f"unsupported URL scheme {shown!r}", url)
+    if not parts.netloc:
+        raise UnsupportedScheme("URL has no host", url)
+
+
+def media_type(content_type: str | None) -> str | None:
+    """'text/html; charset=utf-8' -> 'text/html'."""
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def fetch(
+    url: str,
+    *,
+    timeout: float = 20.0,
+    max_bytes: int = 10_000_000,
+    client: httpx.Client | None = None,
+) -> FetchedPage:
+    """GET ``url`` following at most 5 http(s) redirects; see the module docstring."""
+    import httpx
+
+    check_scheme(url)
+    own_client = client is None
+    if client is None:
+        client = httpx.Client(
+            headers={"User-Agent": USER_AGENT},
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+        )
+    deadline = time.monotonic() + timeout
+    current = url
+    last_redirect = 0
+    try:
+        for _hop in range(MAX_REDIRECTS + 1):
+            try:
+                httpx.URL(current)
+            except (httpx.InvalidURL, UnicodeError) as exc:
+                raise FetchError(f"invalid URL: {exc}", current) from exc
+            try:
+                with client.stream(
+                    "GET",
+                    current,
+                    headers={"User-Agent": USER_AGENT},
+                    follow_redirects=False,
+                    timeout=httpx.Timeout(max(0.1, deadline - time.monotonic())),
+                ) as response:
+                    if response.status_code in _REDIRECT_STATUSES:
+                        last_redirect = response.status_code
+                        current = _redirect_target(current, response)
+                        continue
+                    return _read_page(url, current, response, max_bytes, deadline)
+            except httpx.TimeoutException as exc:
+                raise FetchTimeout(f"timed out after {timeout:g} s", current) from exc
+            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, UnicodeError) as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                if isinstance(exc, httpx.InvalidURL) or "location header" in reason.lower():
+                    # httpx parses a redirect's Location before we see it: the URL itself
+                    # was checked above, so this is an unusable target (javascript:...).
+                    raise FetchError(f"refused redirect to an invalid Location: {reason}",
+                                     current) from exc
+                raise FetchError(f"cannot fetch: {reason}", current) from exc
+        raise BadStatus(f"more than {MAX_REDIRECTS} redirects", last_redirect, url)
+    finally:
+        if own_client:
+            client.close()
+
+
+def _redirect_target(current: str, response: httpx.Response) -> str:
+    location = response.headers.get("location")
+    if not location:
+        raise BadStatus(
+            f"HTTP {response.status_code} redirect without Location", response.status_code, current
+        )
+    target = urljoin(current, location.strip())
+    try:
+        check_scheme(target)
+    except UnsupportedScheme as exc:
+        raise UnsupportedScheme(f"refused redirect to {_short(target)}: {exc}", target) from exc
+    return target
+
+
+def _read_page(
+    requested: str, current: str, response: httpx.Response, max_bytes: int, deadline: float
+) -> FetchedPage:
+    status = response.status_code
+    if not 200 <= status < 300:
+        phrase = response.reason_phrase or ""
+        where = "" if current == requested else f" (at {_short(current)})"
+        raise BadStatus(f"HTTP {status} {phrase}".rstrip() + where, status, current)
+    content_type = response.headers.get("content-type")
+    kind = media_type(content_type)
+    if kind is not None and kind not in ARTICLE_CONTENT_TYPES:
+        raise NotAnArticle(f"content type {kind} is not an article", current)
+    declared = response.headers.get("content-length", "")
+    if declared.strip().isdigit() and int(declared) > max_bytes:
+        raise TooLarge(f"body of {int(declared)} bytes exceeds the {max_bytes}-byte cap", current)
+    body = bytearray()
+    # Content-Length can lie or be absent (chunked): count what actually arrives.
+    for chunk in response.iter_bytes(_CHUNK_SIZE):
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise TooLarge(f"body exceeds the {max_bytes}-byte cap", current)
+        if time.monotonic() > deadline:
+            raise FetchTimeout("timed out while reading the body", current)
+    return FetchedPage(
+        url=requested,
+        final_url=str(response.url),
+        status=status,
+        content_type=content_type,
+        content=bytes(body),
+        fetched_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+def _short(url: str, limit: int = 200) -> str:
+    """URLs go into one-line messages: no newlines, bounded length."""
+    flat = " ".join(url.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

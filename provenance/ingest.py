@@ -1,0 +1,326 @@
+"""Stage 1: turn what the user named (files, directories, "-", URLs) into Documents.
+
+Article ids (the public ``trace --json`` contract):
+
+- a file named directly: the path exactly as given (``./a.txt`` stays ``./a.txt``);
+- a file found inside a directory: the directory as given, without trailing slashes,
+  joined with "/" to the file's path relative to it (``seeds/`` and ``seeds`` both give
+  ``seeds/000_x.txt``; ``./a/b/`` gives ``./a/b/x.txt``);
+- a URL: the URL as given (``Document.url`` holds the final URL after redirects);
+- stdin: ``-``;
+- several articles in one input (a .jsonl file, a JSON array, JSONL on stdin): the
+  input's id + ``#`` + the 1-based line number (JSONL) or position (JSON array):
+  ``feed.jsonl#3``, ``-#1``.
+
+Formats by extension: .txt/.text/.md -> txt, .html/.htm/.xhtml -> html, .json -> one
+article object (or an array of them), .jsonl -> one article object per line. A JSON
+article needs a "text" or an "html" string; "url", "title", "published", "outlet" and
+any other fields are kept in ``Document.meta``. Other extensions, and stdin, are sniffed.
+
+Directories are walked recursively in sorted order; hidden files and directories (".x")
+are skipped, and so are files whose extension marks them as page assets or media
+(.css, .js, .png, .pdf...: what "save page as" leaves next to an article) and a corpus's
+own README / LICENSE / COPYING files. Named directly, any file is read.
+
+Nothing raises: each bad input (missing, binary, empty, too large, bad JSON line,
+unsupported URL scheme, failed fetch) is yielded as one InputError and the batch goes on.
+The same article id is yielded once.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO
+
+from provenance.extract import DecodeError, decode_bytes
+from provenance.fetch import FetchedPage, FetchError, media_type
+from provenance.fetch import fetch as fetch_page
+from provenance.models import Document, InputError
+
+DEFAULT_MAX_FILE_BYTES = 20_000_000
+
+TEXT_EXTENSIONS = frozenset({".txt", ".text", ".md"})
+HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml", ".shtml"})
+JSON_EXTENSIONS = frozenset({".json"})
+JSONL_EXTENSIONS = frozenset({".jsonl", ".ndjson"})
+# Skipped silently inside directories (named directly they are still tried, and fail).
+ASSET_EXTENSIONS = frozenset({
+    ".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".ico",
+    ".bmp", ".tif", ".tiff", ".avif", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3",
+    ".mp4", ".webm", ".ogg", ".wav", ".m4a", ".mov", ".avi", ".pdf", ".zip", ".gz", ".bz2",
+    ".xz", ".7z", ".tar", ".rar", ".exe", ".dll", ".so", ".pyc", ".db", ".sqlite",
+    ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".swf",
+})
+
+# Documentation that sits next to a corpus, not part of it (matched on the name's stem).
+CORPUS_DOC_NAMES = frozenset({"readme", "license", "licence", "copying", "changelog"})
+
+# "scheme:" prefixes treated as URLs even without "//" (never as file names).
+_OPAQUE_SCHEMES = frozenset({"javascript", "data", "mailto", "about", "blob", "tel", "news",
+                             "urn", "view-source"})
+_URL_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_HTML_START = re.compile(
+    r"^(?:<!doctype\s+html|<html|<head|<body|<meta|<title|<!--|<\?xml|<article|<div|<p[\s>])",
+    re.I,
+)
+
+Fetcher = Callable[[str], FetchedPage]
+
+
+def iter_documents(
+    inputs: Iterable[str],
+    *,
+    stdin: BinaryIO | None = None,
+    fetch: Fetcher | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> Iterator[Document | InputError]:
+    """Yield a Document per article and an InputError per bad input, in input order."""
+    if isinstance(inputs, str):  # a lone path, not an iterable of characters
+        inputs = [inputs]
+    seen: set[str] = set()
+    given: set[str] = set()
+    for item in inputs:
+        if item in given:  # "-" twice would read an exhausted stdin
+            continue
+        given.add(item)
+        for result in _documents_for(item, stdin, fetch, max_file_bytes):
+            if isinstance(result, Document):
+                if result.id in seen:
+                    continue  # e.g. "seeds seeds/000.txt": one article, not two
+                seen.add(result.id)
+            yield result
+
+
+def is_url(item: str) -> bool:
+    """True for "scheme://..." and for opaque schemes such as "javascript:" or "data:"."""
+    match = _URL_PREFIX.match(item)
+    if not match:
+        return False
+    scheme = match.group(1).lower()
+    if len(scheme) == 1:  # "C:\\file.txt" is a Windows path
+        return False
+    return item[match.end() :].startswith("//") or scheme in _OPAQUE_SCHEMES
+
+
+def _documents_for(
+    item: str, stdin: BinaryIO | None, fetch: Fetcher | None, max_bytes: int
+) -> Iterator[Document | InputError]:
+    if item == "-":
+        yield from _from_stdin(stdin, max_bytes)
+    elif is_url(item) and not os.path.exists(item):
+        yield from _from_url(item, fetch)
+    elif os.path.isdir(item):
+        yield from _from_directory(item, max_bytes)
+    elif os.path.isfile(item):
+        yield from _from_file(item, item, max_bytes)
+    elif os.path.exists(item):
+        yield InputError(item, "not a regular file")
+    else:
+        yield InputError(item, "no such file or directory")
+
+
+# ------------------------------------------------------------------------------ sources
+
+
+def _from_stdin(stdin: BinaryIO | None, max_bytes: int) -> Iterator[Document | InputError]:
+    stream = stdin if stdin is not None else sys.stdin.buffer
+    try:
+        data = stream.read(max_bytes + 1)
+    except OSError as exc:
+        yield InputError("-", f"cannot read stdin: {exc.strerror or exc}")
+        return
+    if len(data) > max_bytes:
+        yield InputError("-", f"input larger than {max_bytes} bytes")
+        return
+    yield from _from_bytes(data, "-", "-", None)
+
+
+def _from_url(url: str, fetch: Fetcher | None) -> Iterator[Document | InputError]:
+    if not url.lower().startswith(("http://", "https://")):
+        scheme = url.split(":", 1)[0]
+        yield InputError(url, f"unsupported URL scheme {scheme!r} (only http and https)")
+        return
+    try:
+        page = (fetch or fetch_page)(url)
+    except (FetchError, OSError, ValueError) as exc:  # OSError/ValueError: injected fetchers
+        yield InputError(url, " ".join(str(exc).split()) or type(exc).__name__)
+        return
+    if not page.content.strip():
+        yield InputError(url, "empty response")
+        return
+    kind = media_type(page.content_type)
+    if kind in ("text/html", "application/xhtml+xml"):
+        fmt: str | None = "html"
+    elif kind is not None and "json" in kind:
+        fmt = "json"
+    elif kind == "text/plain":
+        fmt = "txt"
+    else:
+        fmt = None  # no usable Content-Type: sniff
+    for result in _from_bytes(page.content, url, url, fmt, content_type=page.content_type):
+        if isinstance(result, Document):
+            if result.format != "json" or not result.url:  # a JSON "url" field wins
+                result.url = page.final_url
+            result.content_type = page.content_type
+            result.meta.setdefault("fetched_at", page.fetched_at)
+        yield result
+
+
+def _from_directory(directory: str, max_bytes: int) -> Iterator[Document | InputError]:
+    label = directory.rstrip("/") or "/"
+    found: list[tuple[tuple[str, ...], str]] = []
+    unreadable: list[InputError] = []
+
+    def on_error(exc: OSError) -> None:
+        # os.walk skips what it cannot list; say so instead of staying silent.
+        where = str(exc.filename or directory)
+        unreadable.append(InputError(where, f"cannot read directory: {exc.strerror or exc}"))
+
+    for root, dirnames, filenames in os.walk(directory, onerror=on_error):
+        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+        for name in filenames:
+            stem, extension = os.path.splitext(name)
+            if (name.startswith(".") or extension.lower() in ASSET_EXTENSIONS
+                    or stem.lower() in CORPUS_DOC_NAMES):
+                continue
+            path = os.path.join(root, name)
+            relative = os.path.relpath(path, directory)
+            found.append((tuple(relative.split(os.sep)), path))
+    yield from unreadable
+    prefix = "" if label == "/" else label
+    for parts, path in sorted(found):
+        yield from _from_file(path, prefix + "/" + "/".join(parts), max_bytes)
+
+
+def _from_file(path: str, article_id: str, max_bytes: int) -> Iterator[Document | InputError]:
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            yield InputError(article_id, f"file too large ({size} bytes; the cap is {max_bytes})")
+            return
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        yield InputError(article_id, f"cannot read: {exc.strerror or exc}")
+        return
+    if len(data) > max_bytes:  # grew while we looked
+        yield InputError(article_id, f"file too large (the cap is {max_bytes} bytes)")
+        return
+    extension = os.path.splitext(path)[1].lower()
+    fmt = (
+        "txt" if extension in TEXT_EXTENSIONS
+        else "html" if extension in HTML_EXTENSIONS
+        else "json" if extension in JSON_EXTENSIONS
+        else "jsonl" if extension in JSONL_EXTENSIONS
+        else None
+    )
+    yield from _from_bytes(data, article_id, article_id, fmt)
+
+
+# ------------------------------------------------------------------------------ formats
+
+
+def _from_bytes(
+    data: bytes, article_id: str, source: str, fmt: str | None, *, content_type: str | None = None
+) -> Iterator[Document | InputError]:
+    """Documents from one input's bytes; ``fmt`` None means sniff the content."""
+    if not data.strip():
+        yield InputError(article_id, "empty file" if source != "-" else "empty input")
+        return
+    try:
+        text = decode_bytes(data, content_type=content_type)
+    except DecodeError as exc:
+        yield InputError(article_id, str(exc))
+        return
+    if fmt is None:
+        fmt = sniff_format(text)
+    if fmt == "json":
+        yield from _from_json(text, article_id, source)
+    elif fmt == "jsonl":
+        yield from _from_jsonl(text, article_id, source)
+    else:
+        yield Document(id=article_id, source=source, content=data, format=fmt,
+                       content_type=content_type)
+
+
+def sniff_format(text: str) -> str:
+    """Guess "json", "jsonl", "html" or "txt" from decoded content."""
+    start = text.lstrip("\ufeff \t\r\n")
+    if start[:1] in ("{", "["):
+        try:
+            json.loads(start)
+        except ValueError:
+            first_line = start.split("\n", 1)[0]
+            try:
+                if isinstance(json.loads(first_line), dict):
+                    return "jsonl"
+            except ValueError:
+                pass
+        else:
+            return "json"
+    if _HTML_START.match(start) or "<html" in start[:2048].lower():
+        return "html"
+    return "txt"
+
+
+def _from_json(text: str, article_id: str, source: str) -> Iterator[Document | InputError]:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        yield InputError(article_id, f"invalid JSON: {_json_reason(exc)}")
+        return
+    if isinstance(value, list):
+        for position, item in enumerate(value, start=1):
+            yield _json_document(item, f"{article_id}#{position}", source,
+                                 where=f"{article_id}: item {position}")
+        return
+    yield _json_document(value, article_id, source, where=article_id)
+
+
+def _from_jsonl(text: str, article_id: str, source: str) -> Iterator[Document | InputError]:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as exc:
+            yield InputError(f"{article_id}:line {number}", f"invalid JSON: {_json_reason(exc)}")
+            continue
+        yield _json_document(value, f"{article_id}#{number}", source,
+                             where=f"{article_id}:line {number}")
+
+
+def _json_document(
+    value: object, article_id: str, source: str, *, where: str
+) -> Document | InputError:
+    if not isinstance(value, dict):
+        return InputError(where, f"expected a JSON article object, got {_json_type(value)}")
+    text, html = value.get("text"), value.get("html")
+    if isinstance(text, str) and text.strip():
+        content, fmt_hint = text, "text"
+    elif isinstance(html, str) and html.strip():
+        content, fmt_hint = html, "html"
+    else:
+        return InputError(where, 'JSON article needs a non-empty "text" or "html" string')
+    url = value.get("url") if isinstance(value.get("url"), str) else None
+    meta = dict(value)
+    if fmt_hint == "html":  # extract reads the HTML path only when "text" is absent
+        meta.pop("text", None)
+    return Document(id=article_id, source=source, content=content, format="json", url=url,
+                    meta=meta)
+
+
+def _json_reason(exc: ValueError) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        if exc.lineno == 1:
+            return f"{exc.msg} at column {exc.colno}"
+        return f"{exc.msg} (line {exc.lineno})"
+    return str(exc)
+
+
+def _json_type(value: object) -> str:
+    return {list: "an array", str: "a string", int: "a number", float: "a number",
+            bool: "a boolean", type(None): "null"}.get(type(value), type(value).__name__)

@@ -1,0 +1,263 @@
+"""The whole tracer, top to bottom: ingest -> extract -> segment -> language -> attribution
+-> store, then fingerprint/align (monolingual and cross-lingual) -> lineage -> store.
+
+``ingest`` adds inputs to a store; ``analyse`` traces everything a store holds;
+``trace`` does both and returns what concerns the inputs. I/O stays at the edges: the
+stages themselves are functions over the dataclasses in models.py.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import BinaryIO
+
+from . import align, crosslingual, fingerprint, lineage, segment
+from .attribution import extract_attributions
+from .extract import ExtractError, extract, guess_title
+from .ingest import iter_documents
+from .language import detect_article
+from .models import Article, Attribution, Edge, InputError, Match, Outlet
+from .outlets import OutletRegistry, default_registry
+from .store import Store, StoreError
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)  # ids of the inputs, in input order
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: dict[str, str] = field(default_factory=dict)  # id -> id stored with same text
+    errors: list[InputError] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[str]:
+        return self.added + self.unchanged
+
+
+@dataclass
+class TraceResult:
+    articles: list[Article]
+    outlets: list[Outlet]
+    attributions: list[Attribution]
+    matches: list[Match]
+    edges: list[Edge]
+    errors: list[InputError] = field(default_factory=list)
+    method: str = "minhash+anchors"
+
+    def to_json(self) -> dict:
+        """The ``trace --json`` contract (shared/trace-output.md), schema 1."""
+        return {
+            "schema": SCHEMA_VERSION,
+            "crosslingual_method": self.method,
+            "articles": [
+                {
+                    "id": a.id,
+                    "source": a.source,
+                    "title": a.title,
+                    "language": a.language,
+                    "outlet": a.outlet,
+                    "published": a.published,
+                    "url": a.url,
+                    "paragraphs": len(a.paragraphs),
+                    "boilerplate_paragraphs": sum(1 for p in a.paragraphs if not p.is_content),
+                }
+                for a in self.articles
+            ],
+            "outlets": [asdict(o) for o in self.outlets],
+            "attributions": [
+                {
+                    "article": x.article,
+                    "outlet": x.outlet,
+                    "surface": x.surface,
+                    "phrase": x.phrase,
+                    "kind": x.kind,
+                    "paragraph": x.paragraph,
+                    "start": x.start,
+                    "end": x.end,
+                    "text_source": x.text_source,
+                }
+                for x in self.attributions
+            ],
+            "matches": [_match_json(m) for m in self.matches],
+            "edges": [asdict(e) for e in self.edges],
+            "errors": [{"input": e.source, "message": e.message} for e in self.errors],
+        }
+
+
+def _match_json(m: Match) -> dict:
+    return {
+        "a": m.a,
+        "b": m.b,
+        "kind": m.kind,
+        "score": m.score,
+        "method": m.method,
+        "a_coverage": m.a_coverage,
+        "b_coverage": m.b_coverage,
+        "evidence": m.evidence,
+        "pairs": [
+            {
+                "a_paragraph": p.a_paragraph,
+                "b_paragraph": p.b_paragraph,
+                "score": p.score,
+                "method": p.method,
+                "spans": [
+                    {"a_start": s.a_start, "a_end": s.a_end, "b_start": s.b_start, "b_end": s.b_end,
+                     "quoted": s.quoted}
+                    for s in p.spans
+                ],
+            }
+            for p in m.pairs
+        ],
+    }
+
+
+def prepare(article: Article) -> Article:
+    """Segment the text, mark boilerplate and detect languages (in place)."""
+    article.paragraphs = segment.segment(article.text)
+    detect_article(article)
+    if article.format == "txt" and article.paragraphs and article.paragraphs[0].boilerplate:
+        # The first line was site chrome ("Follow us on Twitter"), not the headline:
+        # look for one in the first content paragraph instead.
+        first = next((p for p in article.paragraphs if p.is_content), None)
+        if article.title == article.paragraphs[0].text.strip():
+            article.title = None
+        if first is not None and article.title is None:
+            article.title = guess_title(article.text[first.start :])
+    return article
+
+
+def ingest(
+    inputs: Iterable[str],
+    store: Store,
+    *,
+    registry: OutletRegistry | None = None,
+    stdin: BinaryIO | None = None,
+    fetch: Callable | None = None,
+    on_error: Callable[[InputError], None] | None = None,
+) -> IngestReport:
+    """Read, extract, segment, credit and store every input; bad inputs become errors.
+
+    Each article is stored in its own transaction, so a failure leaves no half article.
+    """
+    registry = registry or default_registry()
+    report = IngestReport()
+
+    def fail(error: InputError) -> None:
+        report.errors.append(error)
+        if on_error:
+            on_error(error)
+
+    batch: list[Article] = []
+    for item in iter_documents(inputs, stdin=stdin, fetch=fetch):
+        if isinstance(item, InputError):
+            fail(item)
+            continue
+        try:
+            batch.append(prepare(extract(item, registry=registry)))
+        except ExtractError as exc:
+            fail(InputError(item.id, str(exc)))
+    # An outlet's own furniture repeats across its articles (this batch and the archive).
+    archive = [a for a in store.articles() if a.outlet in {b.outlet for b in batch if b.outlet}]
+    segment.mark_repeated(batch + archive)
+
+    for article in batch:
+        try:
+            credits = extract_attributions(article, registry)
+            signatures = {u.paragraph.index: u.minhash.hashvalues for u in align.prepare(article)}
+            result = store.add_article(article, credits, signatures)
+        except StoreError as exc:
+            fail(InputError(article.id, f"not stored: {exc}"))
+            continue
+        if result.status == "unchanged":
+            report.unchanged.append(article.id)
+        else:
+            report.added.append(article.id)
+            if result.status == "duplicate" and result.existing_id:
+                report.duplicates[article.id] = result.existing_id
+    return report
+
+
+def analyse(
+    store: Store,
+    *,
+    registry: OutletRegistry | None = None,
+    crosslingual_embeddings: bool = True,
+) -> tuple[list[Match], list[Edge], list[Outlet], str]:
+    """Align everything in the store, draw the forest, save it; returns it and the method."""
+    registry = registry or default_registry()
+    articles = store.articles()
+    matches = align.find_matches(articles, store.fingerprints())
+    embedder = None
+    if crosslingual_embeddings:
+        from .embeddings import load_embedder
+
+        embedder = load_embedder()
+    matches += crosslingual.find_translations(articles, embedder=embedder, cache=store)
+    edges, outlets = lineage.build_forest(articles, matches, store.attributions(), registry)
+    store.save_analysis(outlets, matches, edges)
+    method = "anchors+embeddings" if embedder is not None else "anchors only (install provenance[crosslingual] for embeddings)"
+    return matches, edges, outlets, method
+
+
+def trace(
+    inputs: list[str],
+    *,
+    db_path: str | None = None,
+    crosslingual: bool = True,
+    registry: OutletRegistry | None = None,
+    stdin: BinaryIO | None = None,
+    fetch: Callable | None = None,
+    on_error: Callable[[InputError], None] | None = None,
+) -> TraceResult:
+    """Ingest ``inputs`` and trace them.
+
+    Without ``db_path`` the work happens in an in-memory database: exactly those inputs,
+    no file left behind. With it, the inputs are stored there and traced against every
+    article already stored (parents may come from the archive).
+    """
+    registry = registry or default_registry()
+    with Store(db_path or ":memory:") as store:
+        report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error)
+        matches, edges, outlets, method = analyse(
+            store, registry=registry, crosslingual_embeddings=crosslingual
+        )
+        focus = _with_ancestors(report.ids, edges) if db_path else None
+        articles = store.articles(focus) if focus is not None else store.articles()
+        keep = {a.id for a in articles}
+        attributions = [x for x in store.attributions() if x.article in keep]
+    return TraceResult(
+        articles=articles,
+        outlets=[o for o in outlets if _outlet_used(o, articles, attributions, edges, keep)],
+        attributions=attributions,
+        matches=[m for m in matches if m.a in keep or m.b in keep],
+        edges=[e for e in edges if e.child in keep],
+        errors=report.errors,
+        method=method,
+    )
+
+
+def _with_ancestors(ids: list[str], edges: list[Edge]) -> list[str]:
+    parent_of = {e.child: e.parent for e in edges}
+    out, seen = [], set()
+    for article_id in ids:
+        node = article_id
+        while node is not None and node not in seen and not node.startswith("outlet:"):
+            seen.add(node)
+            out.append(node)
+            node = parent_of.get(node)
+    return out
+
+
+def _outlet_used(outlet: Outlet, articles, attributions, edges, keep) -> bool:
+    return (
+        any(a.outlet == outlet.id for a in articles)
+        or any(x.outlet == outlet.id for x in attributions)
+        or any(e.parent == outlet.id and e.child in keep for e in edges)
+    )
+
+
+def warn(error: InputError) -> None:
+    """Default error reporter: one line on stderr naming the input."""
+    print(f"error: {error}", file=sys.stderr)

@@ -1,0 +1,170 @@
+"""Stage 8b: what a journalist reads in the terminal.
+
+Article text is hostile input: everything from an article goes through ``rich.text.Text``
+objects (never markup strings), so "[bold]" or escape codes in a page print as themselves.
+"""
+from __future__ import annotations
+
+import re
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from .models import Article, Attribution, Edge, Match, Outlet
+
+KIND_STYLE = {"copy": "red", "rewrite": "yellow", "translation": "cyan", "attributed": "green"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(value: object, limit: int | None = None) -> str:
+    """Printable one-line text: control and bidi-override characters removed, shortened."""
+    text = _CONTROL.sub("", " ".join(str(value).split()))
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def forest(
+    articles: list[Article], outlets: list[Outlet], edges: list[Edge], matches: list[Match]
+) -> list[Tree]:
+    """One rich Tree per root: outlets credited by the corpus and articles with no parent."""
+    by_id = {a.id: a for a in articles}
+    outlet_by_id = {o.id: o for o in outlets}
+    children: dict[str, list[Edge]] = {}
+    for edge in edges:
+        children.setdefault(edge.parent, []).append(edge)
+    has_parent = {e.child for e in edges}
+    roots = [o.id for o in outlets if o.id in children]
+    roots += [a.id for a in articles if a.id not in has_parent]
+
+    def grow(node: Tree, node_id: str, seen: set[str]) -> None:
+        for edge in sorted(children.get(node_id, []), key=lambda e: e.child):
+            if edge.child in seen:
+                continue
+            child = node.add(_edge_label(edge, by_id.get(edge.child)))
+            grow(child, edge.child, seen | {edge.child})
+
+    trees = []
+    for root in roots:
+        if root in outlet_by_id:
+            tree = Tree(_outlet_label(outlet_by_id[root]))
+        else:
+            tree = Tree(_article_label(by_id[root], root=True))
+        grow(tree, root, {root})
+        trees.append(tree)
+    return trees
+
+
+def _outlet_label(outlet: Outlet) -> Text:
+    label = Text(clean(outlet.name), style="bold magenta")
+    label.append("  " + ("outlet, also in the corpus" if outlet.in_corpus else "credited outlet, not in the corpus"), style="dim")
+    return label
+
+
+def _article_label(article: Article, root: bool = False) -> Text:
+    label = Text(clean(article.id), style="bold")
+    details = [article.language or "?"]
+    if article.outlet_name or article.outlet:
+        details.append(clean(article.outlet_name or article.outlet.removeprefix("outlet:")))
+    if article.published:
+        details.append(article.published[:10])
+    label.append("  " + " · ".join(details), style="dim")
+    if article.title:
+        label.append("\n" + clean(article.title, 90), style="italic")
+    if root:
+        label.append("\norigin as far as the evidence shows (no parent found)", style="dim")
+    return label
+
+
+def _edge_label(edge: Edge, child: Article | None) -> Text:
+    label = _article_label(child) if child else Text(clean(edge.child), style="bold")
+    label.append("\n")
+    label.append(f"{edge.kind} ", style=KIND_STYLE.get(edge.kind, ""))
+    label.append(f"(confidence {edge.confidence:.2f}): ", style="dim")
+    label.append(clean(edge.evidence[0] if edge.evidence else "", 160))
+    for line in edge.evidence[1:3]:
+        label.append("\n  " + clean(line, 160), style="dim")
+    return label
+
+
+def print_trace(
+    console: Console,
+    articles: list[Article],
+    outlets: list[Outlet],
+    edges: list[Edge],
+    matches: list[Match],
+    method: str | None = None,
+) -> None:
+    n_trans = sum(1 for m in matches if m.kind == "translation")
+    console.print(
+        Text(
+            f"Lineage of {len(articles)} article(s): {len(edges)} edge(s), "
+            f"{sum(1 for m in matches if m.kind in ('copy', 'rewrite'))} reuse match(es), "
+            f"{n_trans} translation(s)",
+            style="bold",
+        )
+    )
+    if method:
+        console.print(Text(f"cross-lingual method: {method}", style="dim"))
+    console.print()
+    for tree in forest(articles, outlets, edges, matches):
+        console.print(tree)
+        console.print()
+    linked = {frozenset((e.parent, e.child)) for e in edges}
+    other = [m for m in matches if frozenset((m.a, m.b)) not in linked]
+    if other:
+        console.print(Text("Shared text that is not an edge:", style="bold"))
+        for m in other:
+            console.print(Text(f"  {clean(m.a)} ~ {clean(m.b)}: {m.kind}, " + clean(m.evidence[-1] if m.evidence else "", 140)))
+
+
+def attributions_table(attributions: list[Attribution], outlets: dict[str, Outlet]) -> Table:
+    table = Table(title="Credits found")
+    for column in ("article", "outlet", "kind", "phrase", "¶"):
+        table.add_column(column)
+    for a in attributions:
+        name = outlets[a.outlet].name if a.outlet in outlets else a.outlet
+        table.add_row(
+            Text(clean(a.article)),
+            Text(clean(name)),
+            Text(a.kind.replace("_", " ") + ("" if a.text_source else " (not a text source)")),
+            Text(clean(a.phrase, 80)),
+            Text(str(a.paragraph)),
+        )
+    return table
+
+
+def side_by_side(a: Article, b: Article, match: Match) -> Table:
+    """The two articles' aligned paragraphs, shared spans highlighted."""
+    table = Table(title=f"{clean(a.id)} ~ {clean(b.id)}: {match.kind} (score {match.score:.2f})", show_lines=True)
+    table.add_column(f"¶ {clean(a.id)}", ratio=1)
+    table.add_column(f"¶ {clean(b.id)}", ratio=1)
+    table.add_column("score", justify="right")
+    a_is_first = match.a == a.id
+    for pair in match.pairs:
+        ia, ib = (pair.a_paragraph, pair.b_paragraph) if a_is_first else (pair.b_paragraph, pair.a_paragraph)
+        pa, pb = a.paragraphs[ia], b.paragraphs[ib]
+        spans_a = [(s.a_start, s.a_end, s.quoted) if a_is_first else (s.b_start, s.b_end, s.quoted) for s in pair.spans]
+        spans_b = [(s.b_start, s.b_end, s.quoted) if a_is_first else (s.a_start, s.a_end, s.quoted) for s in pair.spans]
+        table.add_row(
+            _highlight(a.text, pa.start, pa.end, spans_a, ia),
+            _highlight(b.text, pb.start, pb.end, spans_b, ib),
+            f"{pair.score:.2f}",
+        )
+    return table
+
+
+def _highlight(text: str, start: int, end: int, spans, index: int) -> Text:
+    out = Text(f"[{index}] ", style="dim")
+    body = Text(_CONTROL.sub(" ", text[start:end]))
+    for s, e, quoted in spans:
+        if start <= s < e <= end:
+            body.stylize("italic blue" if quoted else "bold reverse", s - start, e - start)
+    out.append_text(body)
+    return out
+
+
+def make_console() -> Console:
+    return Console(highlight=False, soft_wrap=False)

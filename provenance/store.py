@@ -1,0 +1,506 @@
+"""Stage 8: keep articles, paragraphs, fingerprints, attributions and the analysis in SQLite.
+
+One file holds everything (schema: ``provenance/db/migrations/*.sql``). Each write is one
+transaction, so an interrupted run never leaves half an article or half an analysis behind.
+What is written reads back equal (dataclass equality) to what was written.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import click
+import numpy as np
+import sqlite_utils
+
+from provenance.db import MigrationError, migrate
+from provenance.models import (
+    Article,
+    Attribution,
+    Edge,
+    Match,
+    Outlet,
+    Paragraph,
+    ParagraphPair,
+    Span,
+)
+
+# Fixed byte order, so a database file moves between machines.
+_HASH_DTYPE = np.dtype("<u8")
+_VECTOR_DTYPE = np.dtype("<f4")
+# Stay well under SQLite's limit on bound parameters per statement.
+_QUERY_CHUNK = 500
+
+
+class StoreError(Exception):
+    """The database cannot be opened, migrated or written as asked."""
+
+
+AddStatus = Literal["added", "unchanged", "replaced", "duplicate"]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What ``Store.add_article`` did.
+
+    ``existing_id`` names the stored article with the same content when status is
+    "duplicate" (and the article itself for "unchanged"); otherwise None.
+    """
+
+    status: AddStatus
+    article_id: str
+    existing_id: str | None = None
+
+
+def default_db_path() -> Path:
+    """Where the database lives when no --db is given.
+
+    ``$PROVENANCE_DB`` when set; otherwise ``provenance.db`` in the user's application
+    directory (``click.get_app_dir("provenance")``, e.g. ``~/.config/provenance`` on Linux),
+    which is created if missing.
+    """
+    configured = os.environ.get("PROVENANCE_DB")
+    if configured:
+        return Path(configured).expanduser()
+    app_dir = Path(click.get_app_dir("provenance"))
+    app_dir.mkdir(parents=True, exist_ok=True)
+    return app_dir / "provenance.db"
+
+
+def content_hash(text: str) -> str:
+    """The hash used when an Article arrives without one: sha256 of its UTF-8 text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Store:
+    """A provenance database file (or an in-memory one, see ``Store.memory``)."""
+
+    def __init__(self, path: str | Path) -> None:
+        """Open the database at ``path``, creating it and its parent folder if needed,
+        and bring its schema up to date. Raises StoreError if the file is not a provenance
+        database or was written by a newer version of provenance."""
+        if not hasattr(sqlite_utils.Database, "atomic"):
+            # Older sqlite-utils commits inside insert_all, which would break atomic writes.
+            raise StoreError("provenance needs sqlite-utils 4.2 or newer")
+        self.path: Path | None = None
+        if str(path) == ":memory:":
+            db = sqlite_utils.Database(memory=True)
+        else:
+            self.path = Path(path)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite_utils.Database(self.path)
+            except (OSError, sqlite3.Error) as exc:
+                raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        self._db = db
+        try:
+            # Outside any transaction: SQLite ignores this pragma inside one.
+            db.execute("PRAGMA foreign_keys = ON")
+            migrate(db)
+        except (MigrationError, sqlite3.Error) as exc:
+            db.close()
+            raise StoreError(f"cannot open database {self._name()}: {exc}") from exc
+
+    @classmethod
+    def memory(cls) -> Store:
+        """A throw-away database that lives as long as the Store (tests, one-off traces)."""
+        return cls(":memory:")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _name(self) -> str:
+        return str(self.path) if self.path else ":memory:"
+
+    @contextmanager
+    def _transaction(self, what: str) -> Iterator[None]:
+        """All writes inside happen, or none do; SQLite errors become StoreError."""
+        try:
+            with self._db.atomic():
+                yield
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self._name()}: could not {what}: {exc}") from exc
+
+    # Articles ----------------------------------------------------------------------------
+
+    def add_article(
+        self,
+        article: Article,
+        attributions: list[Attribution],
+        fingerprints: dict[int, np.ndarray] | None = None,
+    ) -> AddResult:
+        """Store an article with its paragraphs, attributions and paragraph MinHash values.
+
+        - same id and same content hash as stored: "unchanged", nothing is written;
+        - same content hash stored under another id: stored too (two outlets printing one
+          wire story are two publications, and their copy edge is the point), with status
+          "duplicate" and ``existing_id`` naming the first;
+        - same id, new content: "replaced": the old paragraphs, attributions, fingerprints
+          and every match and edge touching the article are removed first;
+        - otherwise "added".
+        An article without a content_hash gets ``content_hash(article.text)``.
+        """
+        digest = article.content_hash or content_hash(article.text)
+        for attribution in attributions:
+            if attribution.article != article.id:
+                raise StoreError(
+                    f"attribution {attribution.phrase!r} belongs to {attribution.article!r}, "
+                    f"not to {article.id!r}"
+                )
+        with self._transaction(f"store article {article.id}"):
+            # The checks run inside the transaction so that another writer cannot slip in
+            # between them and the write.
+            stored = self._db.execute(
+                "SELECT content_hash FROM articles WHERE id = ?", [article.id]
+            ).fetchone()
+            if stored and stored[0] == digest:
+                return AddResult("unchanged", article.id, article.id)
+            twin = self._db.execute(
+                "SELECT id FROM articles WHERE content_hash = ? AND id != ? ORDER BY rowid LIMIT 1",
+                [digest, article.id],
+            ).fetchone()
+            if stored:
+                self._remove_article(article.id)
+            self._db.table("articles").insert(_article_row(article, digest))
+            self._db.table("paragraphs").insert_all(
+                _paragraph_row(article.id, p) for p in article.paragraphs
+            )
+            self._db.table("attributions").insert_all(_attribution_row(a) for a in attributions)
+            self._db.table("fingerprints").insert_all(
+                {
+                    "article_id": article.id,
+                    "paragraph_index": int(index),
+                    "hashvalues": np.asarray(values, dtype=_HASH_DTYPE).tobytes(),
+                }
+                for index, values in (fingerprints or {}).items()
+            )
+        if twin:
+            return AddResult("duplicate", article.id, twin[0])
+        return AddResult("replaced" if stored else "added", article.id)
+
+    def _remove_article(self, article_id: str) -> None:
+        # Paragraphs, attributions and fingerprints go by ON DELETE CASCADE; matches and
+        # edges have no foreign key (see the migration) so they are removed here.
+        self._db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+        self._db.execute("DELETE FROM matches WHERE a = ? OR b = ?", [article_id, article_id])
+        self._db.execute("DELETE FROM edges WHERE parent = ? OR child = ?", [article_id, article_id])
+
+    def articles(self, ids: Iterable[str] | None = None) -> list[Article]:
+        """Stored articles with their paragraphs: all of them in the order they were stored,
+        or those of ``ids`` that are stored, in the order asked."""
+        if ids is None:
+            rows = list(self._db.table("articles").rows_where(order_by="rowid"))
+        else:
+            wanted = list(dict.fromkeys(ids))
+            by_id = {row["id"]: row for row in self._rows_in("articles", "id", wanted)}
+            rows = [by_id[i] for i in wanted if i in by_id]
+        paragraphs: dict[str, list[Paragraph]] = defaultdict(list)
+        for row in self._rows_in(
+            "paragraphs", "article_id", [r["id"] for r in rows], order_by="article_id, paragraph_index"
+        ):
+            paragraphs[row["article_id"]].append(
+                Paragraph(
+                    index=row["paragraph_index"],
+                    start=row["start_offset"],
+                    end=row["end_offset"],
+                    text=row["text"],
+                    language=row["language"],
+                    boilerplate=row["boilerplate"],
+                )
+            )
+        return [
+            Article(
+                id=row["id"],
+                source=row["source"],
+                text=row["text"],
+                title=row["title"],
+                published=row["published"],
+                outlet=row["outlet"],
+                outlet_name=row["outlet_name"],
+                url=row["url"],
+                domain=row["domain"],
+                language=row["language"],
+                paragraphs=paragraphs[row["id"]],
+                content_hash=row["content_hash"],
+                format=row["format"],
+            )
+            for row in rows
+        ]
+
+    def article(self, id: str) -> Article | None:
+        found = self.articles([id])
+        return found[0] if found else None
+
+    def attributions(self, article_id: str | None = None) -> list[Attribution]:
+        """Attributions of one article, or of all, in the order they were stored."""
+        where, args = ("article_id = ?", [article_id]) if article_id is not None else (None, None)
+        return [
+            Attribution(
+                article=row["article_id"],
+                outlet=row["outlet"],
+                surface=row["surface"],
+                phrase=row["phrase"],
+                kind=row["kind"],
+                paragraph=row["paragraph_index"],
+                start=row["start_offset"],
+                end=row["end_offset"],
+                language=row["language"],
+                text_source=bool(row["text_source"]),
+            )
+            for row in self._db.table("attributions").rows_where(where, args, order_by="id")
+        ]
+
+    def fingerprints(
+        self, article_ids: Iterable[str] | None = None
+    ) -> dict[tuple[str, int], np.ndarray]:
+        """MinHash hash values (uint64 arrays) by (article id, paragraph index)."""
+        if article_ids is None:
+            rows = self._db.table("fingerprints").rows_where()
+        else:
+            rows = self._rows_in("fingerprints", "article_id", list(dict.fromkeys(article_ids)))
+        return {
+            (row["article_id"], row["paragraph_index"]): np.frombuffer(
+                row["hashvalues"], dtype=_HASH_DTYPE
+            ).astype(np.uint64)
+            for row in rows
+        }
+
+    # Analysis ----------------------------------------------------------------------------
+
+    def save_analysis(self, outlets: list[Outlet], matches: list[Match], edges: list[Edge]) -> None:
+        """Replace the stored analysis (outlets, matches with pairs and spans, edges)."""
+        match_rows, pair_rows, span_rows = [], [], []
+        for match_id, match in enumerate(matches, start=1):
+            match_rows.append(_match_row(match_id, match))
+            for pair in match.pairs:
+                pair_id = len(pair_rows) + 1
+                pair_rows.append(
+                    {
+                        "id": pair_id,
+                        "match_id": match_id,
+                        "a_paragraph": int(pair.a_paragraph),
+                        "b_paragraph": int(pair.b_paragraph),
+                        "score": float(pair.score),
+                        "method": pair.method,
+                    }
+                )
+                span_rows.extend(
+                    {
+                        "pair_id": pair_id,
+                        "a_start": int(s.a_start),
+                        "a_end": int(s.a_end),
+                        "b_start": int(s.b_start),
+                        "b_end": int(s.b_end),
+                        "quoted": bool(s.quoted),
+                    }
+                    for s in pair.spans
+                )
+        with self._transaction("save the analysis"):
+            for table in ("match_spans", "match_pairs", "matches", "edges", "outlets"):
+                self._db.execute(f"DELETE FROM {table}")
+            self._db.table("outlets").insert_all(
+                {
+                    "id": o.id,
+                    "name": o.name,
+                    "domains": json.dumps(list(o.domains), ensure_ascii=False),
+                    "in_corpus": bool(o.in_corpus),
+                }
+                for o in outlets
+            )
+            self._db.table("matches").insert_all(match_rows)
+            self._db.table("match_pairs").insert_all(pair_rows)
+            self._db.table("match_spans").insert_all(span_rows)
+            self._db.table("edges").insert_all(
+                {
+                    "parent": e.parent,
+                    "child": e.child,
+                    "kind": e.kind,
+                    "confidence": float(e.confidence),
+                    "evidence": json.dumps(list(e.evidence), ensure_ascii=False),
+                    "alternatives": json.dumps(list(e.alternatives), ensure_ascii=False),
+                }
+                for e in edges
+            )
+
+    def matches(self) -> list[Match]:
+        spans: dict[int, list[Span]] = defaultdict(list)
+        for row in self._db.table("match_spans").rows_where(order_by="id"):
+            spans[row["pair_id"]].append(
+                Span(row["a_start"], row["a_end"], row["b_start"], row["b_end"], bool(row["quoted"]))
+            )
+        pairs: dict[int, list[ParagraphPair]] = defaultdict(list)
+        for row in self._db.table("match_pairs").rows_where(order_by="id"):
+            pairs[row["match_id"]].append(
+                ParagraphPair(
+                    a_paragraph=row["a_paragraph"],
+                    b_paragraph=row["b_paragraph"],
+                    score=row["score"],
+                    spans=spans[row["id"]],
+                    method=row["method"],
+                )
+            )
+        return [
+            Match(
+                a=row["a"],
+                b=row["b"],
+                kind=row["kind"],
+                score=row["score"],
+                pairs=pairs[row["id"]],
+                method=row["method"],
+                a_coverage=row["a_coverage"],
+                b_coverage=row["b_coverage"],
+                direction=(
+                    (row["direction_parent"], row["direction_child"])
+                    if row["direction_parent"] is not None
+                    else None
+                ),
+                direction_confidence=row["direction_confidence"],
+                evidence=json.loads(row["evidence"]),
+            )
+            for row in self._db.table("matches").rows_where(order_by="id")
+        ]
+
+    def edges(self) -> list[Edge]:
+        return [
+            Edge(
+                parent=row["parent"],
+                child=row["child"],
+                kind=row["kind"],
+                confidence=row["confidence"],
+                evidence=json.loads(row["evidence"]),
+                alternatives=json.loads(row["alternatives"]),
+            )
+            for row in self._db.table("edges").rows_where(order_by="id")
+        ]
+
+    def outlets(self) -> list[Outlet]:
+        return [
+            Outlet(
+                id=row["id"],
+                name=row["name"],
+                domains=json.loads(row["domains"]),
+                in_corpus=bool(row["in_corpus"]),
+            )
+            for row in self._db.table("outlets").rows_where(order_by="rowid")
+        ]
+
+    # Embedding cache ---------------------------------------------------------------------
+
+    def get_embeddings(self, model: str, keys: list[str]) -> dict[str, np.ndarray]:
+        """Cached float32 vectors of ``model`` for those ``keys`` (sha1 of paragraph text)
+        that are cached; missing keys are simply absent from the result."""
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _QUERY_CHUNK):
+            chunk = unique[start : start + _QUERY_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for row in self._db.table("embeddings").rows_where(
+                f"model = ? AND key IN ({marks})", [model, *chunk]
+            ):
+                found[row["key"]] = np.frombuffer(row["vector"], dtype=_VECTOR_DTYPE).astype(
+                    np.float32
+                )
+        return found
+
+    def put_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        """Cache 1-D vectors (stored as float32), replacing any cached under the same key."""
+        rows = []
+        for key, vector in vectors.items():
+            array = np.asarray(vector, dtype=_VECTOR_DTYPE)
+            if array.ndim != 1:
+                raise StoreError(f"embedding {key!r} has shape {array.shape}, expected a 1-D vector")
+            rows.append({"model": model, "key": key, "dim": array.shape[0], "vector": array.tobytes()})
+        with self._transaction(f"cache {len(rows)} embeddings"):
+            self._db.table("embeddings").insert_all(rows, replace=True)
+
+    # Helpers -----------------------------------------------------------------------------
+
+    def _rows_in(
+        self, table: str, column: str, values: list[str], order_by: str = "rowid"
+    ) -> list[dict]:
+        """Rows whose ``column`` is one of ``values``, queried in chunks."""
+        rows: list[dict] = []
+        for start in range(0, len(values), _QUERY_CHUNK):
+            chunk = values[start : start + _QUERY_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            rows.extend(
+                self._db.table(table).rows_where(f"{column} IN ({marks})", chunk, order_by=order_by)
+            )
+        return rows
+
+
+def _article_row(article: Article, digest: str) -> dict:
+    return {
+        "id": article.id,
+        "source": article.source,
+        "text": article.text,
+        "title": article.title,
+        "published": article.published,
+        "outlet": article.outlet,
+        "outlet_name": article.outlet_name,
+        "url": article.url,
+        "domain": article.domain,
+        "language": article.language,
+        "content_hash": digest,
+        "format": article.format,
+    }
+
+
+def _paragraph_row(article_id: str, paragraph: Paragraph) -> dict:
+    return {
+        "article_id": article_id,
+        "paragraph_index": int(paragraph.index),
+        "start_offset": int(paragraph.start),
+        "end_offset": int(paragraph.end),
+        "text": paragraph.text,
+        "language": paragraph.language,
+        "boilerplate": paragraph.boilerplate,
+    }
+
+
+def _attribution_row(attribution: Attribution) -> dict:
+    return {
+        "article_id": attribution.article,
+        "outlet": attribution.outlet,
+        "surface": attribution.surface,
+        "phrase": attribution.phrase,
+        "kind": attribution.kind,
+        "paragraph_index": int(attribution.paragraph),
+        "start_offset": int(attribution.start),
+        "end_offset": int(attribution.end),
+        "language": attribution.language,
+        "text_source": bool(attribution.text_source),
+    }
+
+
+def _match_row(match_id: int, match: Match) -> dict:
+    # Scores may arrive as numpy scalars, which sqlite3 cannot bind: cast to Python floats.
+    parent, child = match.direction if match.direction is not None else (None, None)
+    return {
+        "id": match_id,
+        "a": match.a,
+        "b": match.b,
+        "kind": match.kind,
+        "score": float(match.score),
+        "method": match.method,
+        "a_coverage": float(match.a_coverage),
+        "b_coverage": float(match.b_coverage),
+        "direction_parent": parent,
+        "direction_child": child,
+        "direction_confidence": float(match.direction_confidence),
+        "evidence": json.dumps(list(match.evidence), ensure_ascii=False),
+    }

@@ -1,0 +1,355 @@
+"""The SQLite store: round trips, re-ingest rules, transactions and migrations."""
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+import sqlite_utils
+
+import provenance.store as store_module
+from provenance.db import MigrationError, Migration, load_migrations, migrate, schema_version
+from provenance.models import (
+    Article,
+    Attribution,
+    Edge,
+    Match,
+    Outlet,
+    Paragraph,
+    ParagraphPair,
+    Span,
+)
+from provenance.store import AddResult, Store, StoreError, content_hash, default_db_path
+
+
+def make_article(article_id: str, paragraphs: list[str], **fields) -> Article:
+    """An article whose text is its paragraphs joined by blank lines, offsets to match."""
+    text = "\n\n".join(paragraphs)
+    parts, offset = [], 0
+    for index, paragraph in enumerate(paragraphs):
+        parts.append(Paragraph(index, offset, offset + len(paragraph), paragraph, "en"))
+        offset += len(paragraph) + 2
+    fields.setdefault("content_hash", content_hash(text))
+    return Article(id=article_id, source=article_id, text=text, paragraphs=parts, **fields)
+
+
+def credit(article: Article, paragraph: int, phrase: str, outlet: str = "outlet:wire") -> Attribution:
+    p = article.paragraphs[paragraph]
+    start = article.text.index(phrase, p.start)
+    return Attribution(article.id, outlet, phrase.split()[-1], phrase, "according_to",
+                       paragraph, start, start + len(phrase), "en")
+
+
+@pytest.fixture
+def story() -> Article:
+    article = make_article(
+        "feeds/story.html",
+        ["Port authority inspects the cargo hub, according to Wire.",
+         "Officials declined to comment on the «inspection».",
+         "Share this story"],
+        title="Cargo hub inspected", published="2026-01-02T09:00:00Z", outlet="outlet:daily",
+        outlet_name="The Daily", url="https://daily.example/story", domain="daily.example",
+        language="en", format="html",
+    )
+    article.paragraphs[1].language = "fr"
+    article.paragraphs[2].boilerplate = "share"
+    return article
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A store in a real file, as users get it."""
+    with Store(tmp_path / "provenance.db") as opened:
+        yield opened
+
+
+def signatures(article: Article, seed: int = 0) -> dict[int, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {p.index: rng.integers(0, 2**64 - 1, size=16, dtype=np.uint64, endpoint=True)
+            for p in article.content_paragraphs()}
+
+
+def count(store: Store, table: str) -> int:
+    return store._db[table].count
+
+
+# Articles ----------------------------------------------------------------------------------
+
+def test_article_attributions_and_fingerprints_round_trip_through_the_file(tmp_path, story):
+    path = tmp_path / "sub" / "p.db"
+    attributions = [credit(story, 0, "according to Wire"),
+                    Attribution(story.id, "outlet:photo", "Photo", "Photo: Photo", "photo_credit",
+                                2, 0, 5, None, text_source=False)]
+    fingerprints = signatures(story)
+    with Store(path) as store:
+        assert store.add_article(story, attributions, fingerprints) == AddResult("added", story.id)
+    with Store(path) as store:
+        assert store.articles() == [story]
+        assert store.article(story.id) == story
+        assert store.article("missing") is None
+        assert store.attributions() == attributions
+        assert store.attributions(story.id) == attributions
+        assert store.attributions("missing") == []
+        stored = store.fingerprints()
+    assert stored.keys() == {(story.id, 0), (story.id, 1)}
+    for index, values in fingerprints.items():
+        assert stored[(story.id, index)].dtype == np.uint64
+        np.testing.assert_array_equal(stored[(story.id, index)], values)
+
+
+def test_articles_by_id_keeps_the_asked_order_and_skips_unknown_ids(store):
+    first, second = make_article("a.txt", ["one"]), make_article("b.txt", ["two"])
+    store.add_article(first, [])
+    store.add_article(second, [])
+    assert [a.id for a in store.articles()] == ["a.txt", "b.txt"]
+    assert store.articles(["b.txt", "nope", "a.txt", "b.txt"]) == [second, first]
+    assert store.articles([]) == []
+    assert list(store.fingerprints(["b.txt"])) == []
+
+
+def test_same_article_again_is_unchanged_and_writes_nothing(store, story):
+    store.add_article(story, [credit(story, 0, "according to Wire")], signatures(story))
+    changes = store._db.conn.total_changes
+    again = store.add_article(story, [], None)
+    assert again == AddResult("unchanged", story.id, story.id)
+    assert store._db.conn.total_changes == changes
+    assert len(store.attributions()) == 1
+
+
+def test_same_content_under_another_id_is_stored_and_named_a_duplicate(store, story):
+    # Two outlets printing one wire story verbatim are two publications: both are kept.
+    store.add_article(story, [])
+    copy = make_article("mirror/story.txt", [p.text for p in story.paragraphs],
+                        content_hash=story.content_hash)
+    assert store.add_article(copy, []) == AddResult("duplicate", copy.id, story.id)
+    assert store.article(copy.id) == copy
+    assert count(store, "articles") == 2
+
+
+def test_new_content_replaces_the_article_and_drops_what_touched_it(store, story):
+    other = make_article("other.txt", ["Another report."])
+    store.add_article(story, [credit(story, 0, "according to Wire")], signatures(story))
+    store.add_article(other, [])
+    store.save_analysis(
+        [],
+        [Match(story.id, other.id, "rewrite", 0.4), Match(other.id, "third.txt", "copy", 0.9)],
+        [Edge(story.id, other.id, "rewrite", 0.5), Edge("outlet:wire", story.id, "attributed", 0.7),
+         Edge("outlet:wire", other.id, "attributed", 0.6)],
+    )
+    edited = make_article(story.id, ["Port authority inspects the hub, per Wire."])
+    assert store.add_article(edited, [credit(edited, 0, "per Wire")]) == AddResult("replaced", story.id)
+
+    assert store.article(story.id) == edited
+    assert [a.phrase for a in store.attributions(story.id)] == ["per Wire"]
+    assert store.fingerprints([story.id]) == {}
+    assert [(m.a, m.b) for m in store.matches()] == [(other.id, "third.txt")]
+    assert [(e.parent, e.child) for e in store.edges()] == [("outlet:wire", other.id)]
+
+
+def test_missing_content_hash_is_computed_from_the_text(store):
+    bare = make_article("bare.txt", ["Some text."], content_hash="")
+    store.add_article(bare, [])
+    assert store.article("bare.txt").content_hash == content_hash("Some text.")
+    assert store.add_article(bare, []).status == "unchanged"
+
+
+def test_attribution_of_another_article_is_refused(store, story):
+    stray = Attribution("elsewhere.txt", "outlet:wire", "Wire", "per Wire", "according_to", 0, 0, 8)
+    with pytest.raises(StoreError, match="elsewhere.txt"):
+        store.add_article(story, [stray])
+    assert store.articles() == []
+
+
+# Transactions ------------------------------------------------------------------------------
+
+def test_a_failure_midway_leaves_no_half_article(monkeypatch, tmp_path, story):
+    path = tmp_path / "p.db"
+    calls = []
+
+    def failing_row(attribution):
+        calls.append(attribution)
+        if len(calls) == 2:
+            raise RuntimeError("interrupted")
+        return real_row(attribution)
+
+    real_row = store_module._attribution_row
+    monkeypatch.setattr(store_module, "_attribution_row", failing_row)
+    attributions = [credit(story, 0, "according to Wire"), credit(story, 0, "Wire")]
+    with Store(path) as store, pytest.raises(RuntimeError, match="interrupted"):
+        store.add_article(story, attributions, signatures(story))
+    assert len(calls) == 2  # the article and its paragraphs were written before the failure
+    with Store(path) as store:
+        for table in ("articles", "paragraphs", "attributions", "fingerprints"):
+            assert count(store, table) == 0, table
+
+
+def test_a_failed_replacement_keeps_the_old_version(store, monkeypatch, story):
+    store.add_article(story, [credit(story, 0, "according to Wire")], signatures(story))
+    store.save_analysis([], [], [Edge("outlet:wire", story.id, "attributed", 0.7)])
+
+    def broken(*args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store_module, "_paragraph_row", broken)
+    edited = make_article(story.id, ["Entirely new text."])
+    with pytest.raises(RuntimeError):
+        store.add_article(edited, [])
+    assert store.article(story.id) == story
+    assert len(store.attributions(story.id)) == 1
+    assert len(store.fingerprints()) == 2
+    assert len(store.edges()) == 1
+
+
+def test_a_database_error_becomes_store_error_and_rolls_back(store, story):
+    # Foreign keys are on: a fingerprint for a paragraph that does not exist is refused.
+    with pytest.raises(StoreError, match=story.id):
+        store.add_article(story, [], {0: np.zeros(4, dtype=np.uint64), 99: np.zeros(4, dtype=np.uint64)})
+    assert store.articles() == []
+    assert count(store, "paragraphs") == 0
+
+
+# Analysis ----------------------------------------------------------------------------------
+
+def sample_analysis() -> tuple[list[Outlet], list[Match], list[Edge]]:
+    outlets = [Outlet("outlet:wire", "Wire", ["wire.example", "wire.example.org"], in_corpus=False),
+               Outlet("outlet:daily", "The Daily", [], in_corpus=True)]
+    matches = [
+        Match("a.txt", "b.txt", "translation", 0.91,
+              [ParagraphPair(0, 0, 0.93, [Span(0, 40, 3, 51), Span(50, 60, 60, 72, quoted=True)],
+                             method="embedding"),
+               ParagraphPair(2, 1, 0.7, method="anchors")],
+              method="embedding", a_coverage=0.8, b_coverage=0.75, direction=("a.txt", "b.txt"),
+              direction_confidence=0.6, evidence=["«Theo FT» kept untranslated", "17 of 19 aligned"]),
+        Match("b.txt", "c.txt", "shared_quote", 0.3, [ParagraphPair(4, 5, 0.5, [Span(1, 2, 3, 4, True)])]),
+        Match("c.txt", "d.txt", "copy", 1.0),
+    ]
+    edges = [
+        Edge("a.txt", "b.txt", "translation", 0.9, ["17 of 19 paragraphs aligned in order"],
+             [{"parent": "c.txt", "kind": "rewrite", "confidence": 0.4}]),
+        Edge("outlet:wire", "a.txt", "attributed", 0.8, ["'(Theo FT)' in paragraph 18"]),
+    ]
+    return outlets, matches, edges
+
+
+def test_analysis_round_trips_through_the_file(tmp_path):
+    outlets, matches, edges = sample_analysis()
+    with Store(tmp_path / "p.db") as store:
+        store.save_analysis(outlets, matches, edges)
+    with Store(tmp_path / "p.db") as store:
+        assert store.outlets() == outlets
+        assert store.matches() == matches
+        assert store.edges() == edges
+
+
+def test_numpy_scalars_are_stored_as_plain_numbers(store):
+    match = Match("a.txt", "b.txt", "copy", np.float32(0.5),
+                  [ParagraphPair(np.int64(1), np.int64(2), np.float64(0.25),
+                                 [Span(np.int64(0), np.int64(3), np.int64(4), np.int64(7))])],
+                  a_coverage=np.float32(0.125))
+    store.save_analysis([], [match], [Edge("a.txt", "b.txt", "copy", np.float32(0.75))])
+    (back,) = store.matches()
+    assert back == match
+    assert type(back.score) is float and type(back.pairs[0].a_paragraph) is int
+    assert store.edges()[0].confidence == 0.75
+
+
+def test_saving_an_analysis_replaces_the_previous_one(store):
+    store.save_analysis(*sample_analysis())
+    newer = ([Outlet("outlet:wire", "Wire")], [Match("x.txt", "y.txt", "copy", 0.99)], [])
+    store.save_analysis(*newer)
+    assert (store.outlets(), store.matches(), store.edges()) == newer
+    assert count(store, "match_pairs") == 0 and count(store, "match_spans") == 0
+
+
+def test_a_failed_analysis_save_keeps_the_previous_analysis(store):
+    store.save_analysis(*sample_analysis())
+    clash = [Outlet("outlet:x", "X"), Outlet("outlet:x", "X again")]  # duplicate primary key
+    with pytest.raises(StoreError):
+        store.save_analysis(clash, [Match("x.txt", "y.txt", "copy", 0.99)], [])
+    assert (store.outlets(), store.matches(), store.edges()) == sample_analysis()
+
+
+# Embedding cache ---------------------------------------------------------------------------
+
+def test_embeddings_are_cached_per_model_as_float32(store):
+    vectors = {f"{i:040x}": np.linspace(0, 1, 8) * i for i in range(700)}  # > one query chunk
+    store.put_embeddings("e5-small", vectors)
+    keys = list(vectors) + ["0" * 40 + "missing"]
+    found = store.get_embeddings("e5-small", keys)
+    assert found.keys() == vectors.keys()
+    assert found[f"{3:040x}"].dtype == np.float32
+    np.testing.assert_allclose(found[f"{3:040x}"], vectors[f"{3:040x}"], rtol=1e-6)
+    assert store.get_embeddings("other-model", keys) == {}
+
+    store.put_embeddings("e5-small", {f"{3:040x}": np.ones(8)})
+    np.testing.assert_array_equal(store.get_embeddings("e5-small", [f"{3:040x}"])[f"{3:040x}"], np.ones(8))
+
+
+def test_embedding_must_be_a_vector():
+    store = Store.memory()
+    with pytest.raises(StoreError, match="1-D"):
+        store.put_embeddings("m", {"k": np.ones((2, 3))})
+
+
+# Schema and files --------------------------------------------------------------------------
+
+def test_new_database_is_at_the_latest_schema_version(tmp_path):
+    path = tmp_path / "p.db"
+    Store(path).close()
+    db = sqlite_utils.Database(path)
+    assert schema_version(db) == load_migrations()[-1].version
+    assert {"articles", "paragraphs", "fingerprints", "attributions", "outlets", "matches",
+            "match_pairs", "match_spans", "edges", "embeddings"} <= set(db.table_names())
+    db.close()
+    Store(path).close()  # reopening migrates nothing and does not fail
+
+
+def test_a_database_from_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "p.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    with pytest.raises(StoreError, match="999.*newer"):
+        Store(path)
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("just some notes, not SQLite " * 50)
+    with pytest.raises(StoreError, match="notes.db"):
+        Store(path)
+
+
+def test_migrations_apply_in_order_each_in_its_own_transaction(tmp_path):
+    first = Migration(1, "0001_a.sql", "CREATE TABLE t (x INTEGER);")
+    second = Migration(2, "0002_b.sql", "ALTER TABLE t ADD COLUMN y TEXT;")
+    broken = Migration(3, "0003_c.sql", "CREATE TABLE u (z INTEGER); INSERT INTO nowhere VALUES (1);")
+    db = sqlite_utils.Database(tmp_path / "m.db")
+    assert migrate(db, [first]) == 1
+    with pytest.raises(MigrationError, match="0003_c.sql"):
+        migrate(db, [first, second, broken])
+    assert schema_version(db) == 2
+    assert db["t"].columns_dict == {"x": int, "y": str}
+    assert "u" not in db.table_names()  # the failed migration left nothing behind
+
+
+def test_migration_files_are_numbered_without_gaps(tmp_path):
+    (tmp_path / "0001_start.sql").write_text("CREATE TABLE a (x);")
+    (tmp_path / "0003_later.sql").write_text("CREATE TABLE b (x);")
+    (tmp_path / "README.txt").write_text("not a migration")
+    with pytest.raises(MigrationError, match="0003_later.sql"):
+        load_migrations(tmp_path)
+    (tmp_path / "0002_middle.sql").write_text("CREATE TABLE c (x);")
+    assert [m.version for m in load_migrations(tmp_path)] == [1, 2, 3]
+
+
+def test_default_db_path_prefers_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("PROVENANCE_DB", str(tmp_path / "chosen.db"))
+    assert default_db_path() == tmp_path / "chosen.db"
+
+    monkeypatch.delenv("PROVENANCE_DB")
+    monkeypatch.setattr(store_module.click, "get_app_dir", lambda name: str(tmp_path / "app" / name))
+    path = default_db_path()
+    assert path == tmp_path / "app" / "provenance" / "provenance.db"
+    assert path.parent.is_dir()
