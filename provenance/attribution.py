@@ -453,6 +453,11 @@ class _Extractor:
             words.pop()
         if not words:
             return None
+        # A possessive ends the name: "the NFL Network’s Rich Eisen" -> "NFL Network".
+        for i, word in enumerate(words):
+            if regex.search(r"['’]s?$", word.group()) and i < len(words) - 1:
+                words = words[: i + 1]
+                break
         s, e = start + words[0].start(), start + words[-1].end()
         trimmed = text[s:e]
         if trimmed.endswith(("'s", "’s")):
@@ -461,6 +466,13 @@ class _Extractor:
             e -= 1
         trimmed = text[s:e]
         if len(trimmed) < 2 or not regex.match(r"\p{Lu}|[\p{L}\p{N}-]+\.", trimmed):
+            return None
+        # Generic words alone ("the TV", "News") name no outlet.
+        distinctive = [
+            w for w in regex.findall(r"[\p{L}\p{N}]+", trimmed)
+            if w.casefold() not in self.publication_words and not regex.fullmatch(_NAME_JOINER, w, regex.I)
+        ]
+        if not distinctive:
             return None
         if spec.unknown == "any" and typed:
             return self.registry.outlet_for(trimmed).id, s, e
@@ -574,14 +586,17 @@ def _paragraph_candidates(article: Article, paragraph: Paragraph, extractor: _Ex
             ):
                 continue
             group = _group(spec)
-            for outlet, s_start, s_end in _slot_outlets(text, offset, match, spec, rules, extractor):
-                phrase_start, phrase_end = offset + match.start(), offset + match.end()
-                # When a single name opens or closes the phrase, trimming it trims the phrase.
-                if spec.slot in ("outlet", "domain"):
-                    if offset + match.start(group) == phrase_start:
-                        phrase_start = s_start
-                    if offset + match.end(group) == phrase_end:
-                        phrase_end = s_end
+            found = _slot_outlets(text, offset, match, spec, rules, extractor)
+            if not found:
+                continue
+            phrase_start, phrase_end = offset + match.start(), offset + match.end()
+            # When the names open or close the phrase, the phrase ends with the names accepted
+            # ("According to Yahoo News, Clinton" -> "According to Yahoo News").
+            if spec.slot and offset + match.start(group) == phrase_start:
+                phrase_start = min(f[1] for f in found)
+            if spec.slot and offset + match.end(group) == phrase_end:
+                phrase_end = max(f[2] for f in found)
+            for outlet, s_start, s_end in found:
                 while phrase_start < phrase_end and text[phrase_start].isspace():
                     phrase_start += 1
                 while phrase_end > phrase_start and text[phrase_end - 1].isspace():
