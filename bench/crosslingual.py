@@ -2,7 +2,7 @@
 
     python bench/crosslingual.py quality  ../shared/bench-data/wmt22-dev [--no-embed]
     python bench/crosslingual.py seeds    seeds [--no-embed]
-    python bench/crosslingual.py speed    ../shared/bench-data/wmt22-dev --copies 4
+    python bench/crosslingual.py speed    ../shared/bench-data [--json-docs 200]
 
 Articles are loaded with a minimal reader (title = first line, paragraphs split on blank
 lines, or on lines when there are none; language by py3langid) so that this benchmark
@@ -83,7 +83,8 @@ def seeds(folder: Path, use_embeddings: bool) -> None:
     embedder = load_embedder() if use_embeddings else None
     t0 = time.perf_counter()
     matches = find_translations(articles, embedder=embedder, cache=MemoryEmbeddingCache())
-    print(f"{len(matches)} translation matches in {time.perf_counter() - t0:.2f}s")
+    print(f"{len(matches)} translation matches in {time.perf_counter() - t0:.2f}s, "
+          f"{getattr(embedder, 'embedded', 0)} paragraphs embedded")
     for m in matches:
         print(f"{m.a} ~ {m.b}: score {m.score}, method {m.method}, direction {m.direction} "
               f"({m.direction_confidence})")
@@ -91,31 +92,57 @@ def seeds(folder: Path, use_embeddings: bool) -> None:
             print("   ", line)
 
 
-def speed(root: Path, copies: int) -> None:
-    """Throughput on a few hundred articles: every WMT folder, repeated ``copies`` times
-    with distinct ids (the repeats are same-language duplicates, which the stage skips)."""
+def load_json_folder(folder: Path, prefix: str, limit: int) -> list[Article]:
+    """COUNTER-style JSON ({"title", "text"}) documents, paragraphs on newlines."""
     articles = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        base = load_folder(folder, folder.name)
-        for c in range(copies):
-            for a in base:
-                articles.append(Article(id=f"{c}/{a.id}", source=a.source, text=a.text, title=a.title,
-                                        language=a.language, paragraphs=a.paragraphs))
+    for path in sorted(folder.glob("*.json"))[:limit]:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        text = f"{data.get('title', '')}\n\n" + "\n\n".join(
+            line.strip() for line in data.get("text", "").split("\n") if line.strip())
+        article = _article_from_text(text, f"{prefix}/{path.name}", str(path))
+        articles.append(article)
+    return articles
+
+
+def _article_from_text(text: str, article_id: str, source: str) -> Article:
+    paragraphs: list[Paragraph] = []
+    offset = 0
+    for chunk in text.split("\n\n"):
+        start = text.index(chunk, offset)
+        offset = start + len(chunk)
+        if chunk.strip():
+            paragraphs.append(Paragraph(len(paragraphs), start, start + len(chunk), chunk,
+                                        py3langid.classify(chunk)[0]))
+    return Article(id=article_id, source=source, text=text, language=py3langid.classify(text)[0],
+                   paragraphs=paragraphs, title=paragraphs[0].text if paragraphs else None)
+
+
+def speed(root: Path, extra_json: int) -> None:
+    """Throughput on a few hundred distinct articles: the WMT folders (ru, en, de, fr, zh),
+    PolNeAR's English texts and the first ``extra_json`` COUNTER Urdu documents, all read
+    from bench-data (nothing copied)."""
+    articles = []
+    for folder in sorted(p for p in (root / "wmt22-dev").iterdir() if p.is_dir()):
+        articles += load_folder(folder, folder.name)
+    articles += load_folder(root / "polnear-dev" / "text", "polnear")
+    articles += load_json_folder(root / "counter-dev" / "corpus", "counter", extra_json)
     n = len(articles)
     t0 = time.perf_counter()
-    find_translations(articles)
+    found = find_translations(articles)
     anchors_only = time.perf_counter() - t0
-    print(f"anchors only: {n} articles in {anchors_only:.2f}s = {n / anchors_only:.1f} articles/s")
+    print(f"anchors only: {n} articles in {anchors_only:.2f}s = {n / anchors_only:.1f} articles/s, "
+          f"{len(found)} translation matches")
     embedder = load_embedder()
     if embedder is None:
         print("no embedder installed (pip install .[crosslingual])")
         return
     t0 = time.perf_counter()
-    find_translations(articles, embedder=embedder, cache=MemoryEmbeddingCache())
+    found = find_translations(articles, embedder=embedder, cache=MemoryEmbeddingCache())
     elapsed = time.perf_counter() - t0
     embedded = getattr(embedder, "embedded", 0)
     print(f"with embeddings (cold cache): {n} articles in {elapsed:.2f}s = {n / elapsed:.1f} articles/s, "
-          f"{embedded} paragraphs embedded = {embedded / elapsed:.1f} paragraphs/s overall")
+          f"{embedded} paragraphs embedded = {embedded / elapsed:.1f} paragraphs/s overall, "
+          f"{len(found)} translation matches")
 
 
 def main() -> None:
@@ -123,14 +150,14 @@ def main() -> None:
     parser.add_argument("mode", choices=["quality", "seeds", "speed"])
     parser.add_argument("path", type=Path)
     parser.add_argument("--no-embed", action="store_true", help="anchors only")
-    parser.add_argument("--copies", type=int, default=2)
+    parser.add_argument("--json-docs", type=int, default=200, help="COUNTER documents in the speed corpus")
     args = parser.parse_args()
     if args.mode == "quality":
         quality(args.path, not args.no_embed)
     elif args.mode == "seeds":
         seeds(args.path, not args.no_embed)
     else:
-        speed(args.path, args.copies)
+        speed(args.path, args.json_docs)
 
 
 if __name__ == "__main__":

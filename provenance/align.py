@@ -29,7 +29,7 @@ CONTAINMENT_THRESHOLD = 0.5
 MIN_UNIT_TOKENS = 6  # shorter paragraphs (bylines, subheads) are not matched on their own
 MIN_RUN = {False: 3, True: 6}  # aligned run length in tokens: words / unspaced characters
 MIN_PAIR_TOKENS = {False: 6, True: 12}
-MIN_SHARED_BIGRAMS = 3
+MIN_SHARED_SHINGLES = 4
 # Derivation needs this many tokens in unquoted shared runs of MIN_RUN or more...
 MIN_DERIVED_TOKENS = {False: 12, True: 30}
 # ...and a reuse score (see compare) above these. Set on the COUNTER dev half (Urdu
@@ -85,7 +85,7 @@ def candidate_pairs(units: list[Unit]) -> set[tuple[int, int]]:
     with lsh.insertion_session() as session:
         for i, u in enumerate(units):
             session.insert(i, u.minhash, check_duplication=False)
-    ensemble = MinHashLSHEnsemble(threshold=CONTAINMENT_THRESHOLD, num_perm=fp.NUM_PERM, num_part=16)
+    ensemble = MinHashLSHEnsemble(threshold=CONTAINMENT_THRESHOLD, num_perm=fp.NUM_PERM, num_part=8)
     ensemble.index((i, u.minhash, max(1, len(u.shingles))) for i, u in enumerate(units))
 
     pairs: set[tuple[int, int]] = set()
@@ -104,7 +104,7 @@ def find_matches(
     """Verified monolingual matches between every pair of articles that share text.
 
     Candidate article pairs come from paragraph LSH (verbatim or lightly edited reuse) and
-    from shared rare word pairs (heavy rewrites keep names and phrases but few 3-grams).
+    from shingles the two share that are rare in the corpus (heavy rewrites).
     Each candidate pair is then verified on its whole content, see ``compare``.
     """
     stored = stored or {}
@@ -118,7 +118,7 @@ def find_matches(
         by_article[u.article].append(u)
 
     pairs = {tuple(sorted((units[i].article, units[j].article))) for i, j in candidate_pairs(units)}
-    pairs |= rare_bigram_pairs(by_article)
+    pairs |= shared_shingle_pairs(by_article)
     weights = Vocabulary(by_article)
     matches = []
     for a_id, b_id in sorted(pairs):
@@ -149,17 +149,22 @@ class Vocabulary:
         return math.log((1 + self.size) / (1 + self.df[word])) + 1.0
 
 
-def rare_bigram_pairs(by_article: dict[str, list[Unit]], max_share: float = 0.05) -> set[tuple[str, str]]:
-    """Article pairs that share at least MIN_SHARED_BIGRAMS word pairs rare in the corpus."""
-    postings: dict[tuple[str, str], list[str]] = defaultdict(list)
+def shared_shingle_pairs(
+    by_article: dict[str, list[Unit]], max_share: float = 0.05, max_articles: int = 50
+) -> set[tuple[str, str]]:
+    """Article pairs sharing at least MIN_SHARED_SHINGLES shingles that are rare in the corpus.
+
+    Derivation is judged on shared runs of MIN_RUN tokens, so a derived pair always shares
+    a few shingles: an exact inverted index finds them all, including heavy rewrites whose
+    paragraphs are too different for LSH. A shingle found in more than ``max_share`` of
+    the articles (or ``max_articles``) is a set phrase, not evidence; skipping those also
+    keeps the number of pairs linear in the corpus size.
+    """
+    postings: dict[str, list[str]] = defaultdict(list)
     for article_id, article_units in by_article.items():
-        grams = set()
-        for u in article_units:
-            words = [t.text for t in u.tokens]
-            grams.update(zip(words, words[1:]))
-        for g in grams:
-            postings[g].append(article_id)
-    limit = max(2, int(max_share * len(by_article)))
+        for shingle in set().union(*(u.shingles for u in article_units)):
+            postings[shingle].append(article_id)
+    limit = max(2, min(max_articles, int(max_share * len(by_article))))
     shared: Counter[tuple[str, str]] = Counter()
     for ids in postings.values():
         if 2 <= len(ids) <= limit:
@@ -167,7 +172,7 @@ def rare_bigram_pairs(by_article: dict[str, list[Unit]], max_share: float = 0.05
             for i, a in enumerate(ids):
                 for b in ids[i + 1 :]:
                     shared[(a, b)] += 1
-    return {pair for pair, n in shared.items() if n >= MIN_SHARED_BIGRAMS}
+    return {pair for pair, n in shared.items() if n >= MIN_SHARED_SHINGLES}
 
 
 def compare(
@@ -193,6 +198,7 @@ def compare(
         None, [t.text for t, _ in a_tokens], [t.text for t, _ in b_tokens], autojunk=False
     )
     by_pair: dict[tuple[int, int], list[Span]] = defaultdict(list)
+    aligned_in_pair: Counter[tuple[int, int]] = Counter()
     free_run_tokens = 0
     long_free_tokens = 0
     quoted_tokens = 0
@@ -201,6 +207,7 @@ def compare(
             continue
         for span, ua, ub, size in _split_block(a_tokens, b_tokens, block):
             by_pair[(ua.paragraph.index, ub.paragraph.index)].append(span)
+            aligned_in_pair[(ua.paragraph.index, ub.paragraph.index)] += size
             if span.quoted:
                 quoted_tokens += size
             else:
@@ -217,14 +224,13 @@ def compare(
     words = sum(vocabulary.weight(w) for w in shorter_words & longer_words) / total_weight
     score = long_free_tokens / len(shorter)
 
+    a_sizes = {u.paragraph.index: len(u.tokens) for u in a_units}
+    b_sizes = {u.paragraph.index: len(u.tokens) for u in b_units}
     pairs = []
     for (ia, ib), spans in sorted(by_pair.items()):
-        pa, pb = a.paragraphs[ia], b.paragraphs[ib]
-        aligned = sum(_token_len(a.text, s.a_start, s.a_end) for s in spans)
-        shorter_len = max(1, min(_token_len(a.text, pa.start, pa.end), _token_len(b.text, pb.start, pb.end)))
-        pairs.append(
-            ParagraphPair(ia, ib, round(min(1.0, aligned / shorter_len), 3), spans, method="align")
-        )
+        shorter_len = max(1, min(a_sizes[ia], b_sizes[ib]))
+        pair_score = round(min(1.0, aligned_in_pair[(ia, ib)] / shorter_len), 3)
+        pairs.append(ParagraphPair(ia, ib, pair_score, spans, method="align"))
     free = [s for p in pairs for s in p.spans if not s.quoted]
     a_cov = _covered([(s.a_start, s.a_end) for s in free]) / max(1, _content_length(a))
     b_cov = _covered([(s.b_start, s.b_end) for s in free]) / max(1, _content_length(b))
@@ -283,10 +289,6 @@ def _split_block(a_tokens, b_tokens, block):
         )
         yield span, ua, ub, end - start
         start = end
-
-
-def _token_len(text: str, start: int, end: int) -> int:
-    return len(fp.tokenize(text[start:end]))
 
 
 def _content_length(article: Article) -> int:

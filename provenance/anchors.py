@@ -316,8 +316,10 @@ def normalise_name(surface: str) -> str:
         # Korean inserts 'eu' to close foreign consonant clusters: 홀슬라그 = hol-seul-la-geu.
         ascii_form = ascii_form.replace("eu", "")
     letters = re.sub(r"[^a-z]", "", ascii_form)
-    # Fold spellings that transliteration systems disagree on (c/k, y/i, ph/f).
-    for old, new in (("ph", "f"), ("c", "k"), ("q", "k"), ("y", "i"), ("x", "ks")):
+    # Fold sounds that transliterations disagree on (c/k, y/i) or that scripts such as
+    # Hangul and Kana do not distinguish (r/l, v/b, f/p).
+    for old, new in (("ph", "p"), ("f", "p"), ("c", "k"), ("q", "k"), ("y", "i"), ("x", "ks"),
+                     ("r", "l"), ("v", "b")):
         letters = letters.replace(old, new)
     return re.sub(r"(.)\1+", r"\1", letters)
 

@@ -1,12 +1,13 @@
 """Attribution extraction: which outlets an article credits, and with which phrase.
 
 Patterns are data (``provenance/data/attribution/<lang>.toml``, format in the README
-there). A pattern is a template or regular expression with one outlet slot; the slot
-matches known outlet names from the registry (case-sensitively, so "ap" in prose never
-counts) and, where the pattern allows it, unknown capitalised names that look like a
-publication ("the Daily Zorb"). Every candidate is then checked, overlapping candidates
-for one outlet mention are reduced to the longest phrase, and captions turn into photo
-credits.
+there). A pattern is a template or regular expression with one outlet slot. Known outlet
+names are found once per paragraph with one registry-wide regex (case-sensitively, so "ap"
+in prose never counts) and masked with sentinel characters of the same length, so each
+pattern's slot stays a tiny regex and offsets stay valid. Where a pattern allows it, the
+slot also takes unknown capitalised names that look like a publication ("the Daily Zorb").
+Every candidate is then checked, overlapping candidates for one outlet mention are reduced
+to the longest phrase, and captions turn into photo credits.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ __all__ = [
     "KINDS",
     "PatternError",
     "PatternSet",
+    "default_patterns",
     "extract_attributions",
     "load_patterns",
 ]
@@ -44,12 +46,24 @@ KINDS = frozenset(
         "photo_credit",
     }
 )
+# On equally long phrases, the more specific kind wins ("X が最初に報じた" is first_reported).
+_KIND_PRIORITY = (
+    "source_footer",
+    "first_reported",
+    "credit",
+    "dateline",
+    "told",
+    "via",
+    "according_to",
+    "quotes_report",
+    "photo_credit",
+)
 # Boilerplate that never carries a credit for this article.
 SKIPPED_BOILERPLATE = frozenset({"comments", "related"})
 COMMON_LANGUAGE = "*"
 
 _SLOT_RE = regex.compile(r"\{(outlet|outlets|domain)\}")
-_UNKNOWN_POLICIES = ("no", "publication", "any")
+_UNKNOWN_POLICIES = ("no", "publication")
 _WHERE = ("anywhere", "start", "end", "whole")
 
 # An unknown outlet name: up to six capitalised words, joined by the small words names use.
@@ -143,9 +157,10 @@ def _template_to_regex(template: str) -> str:
         if piece in ("outlet", "outlets", "domain"):
             parts.append("{" + piece + "}")
         elif piece:
-            escaped = regex.escape(piece.strip(" ") if not piece.strip() else piece)
-            escaped = regex.sub(r"(?:\\ |\\\s|\s)+", lambda _m: r"\s+", escaped)
-            parts.append(escaped)
+            words = [regex.escape(w) for w in piece.split()]
+            body = r"\s+".join(words)
+            # Keep the spacing at the edges of the literal ("according to {outlet}").
+            parts.append((r"\s+" if piece[:1].isspace() else "") + body + (r"\s+" if piece[-1:].isspace() else ""))
     return "".join(parts)
 
 
@@ -291,13 +306,16 @@ def _spelling_variants(spelling: str) -> set[str]:
 
 def _words_regex(words: Iterable[str]) -> str:
     """Optional prefix words ("the", "el diario", "тờ", "صحيفة") before a name."""
+    variants = set()
+    for word in words:
+        variants |= {word, word[:1].upper() + word[1:]}  # "the" and "The", never "the Daily"
     alternatives = []
-    for word in sorted(set(words), key=len, reverse=True):
+    for word in sorted(variants, key=len, reverse=True):
         escaped = regex.sub(r"\\ |\\\s", r"\\s+", regex.escape(word))
         # Latin words need a space after them; "'", "l'" and non-Latin clitics glue on.
         tail = r"\s+" if regex.search(r"[\p{Latin}\p{Cyrillic}]$", word) else r"\s*"
         alternatives.append(escaped + tail)
-    return "(?:" + "|".join(alternatives) + ")" if alternatives else ""
+    return "(?-i:" + "|".join(alternatives) + ")" if alternatives else ""
 
 
 @dataclass
@@ -338,7 +356,7 @@ class _Extractor:
         self.noun_finders: dict[str, regex.Pattern] = {}
         for code, rules in patterns.languages.items():
             if rules.nouns:
-                self.noun_finders[code] = regex.compile(_words_regex(rules.nouns) + r"$", regex.IGNORECASE)
+                self.noun_finders[code] = regex.compile(_words_regex(rules.nouns) + r"$")
 
     # A slot: optional prefix words, optional opening quote, the name, an optional
     # "(FT)"-style abbreviation, optional closing quote.
@@ -434,6 +452,9 @@ class _Extractor:
         name = text[start:end]
         entry = self.registry.resolve_entry(name)
         if entry:
+            # "The Verge", "The Information": keep the article that is part of the name.
+            if entry.name.startswith("The ") and text[max(0, start - 4) : start] in ("The ", "the "):
+                start -= 4
             return entry.id, start, end
         # A known name inside a longer capitalised run: "He Financial Times".
         # (Not for generic words: "Hot News" is not "The News", "Seattle Times" not "The Times".)
@@ -459,10 +480,14 @@ class _Extractor:
                 words = words[: i + 1]
                 break
         s, e = start + words[0].start(), start + words[-1].end()
+        if text[s:e].lower().startswith("www."):  # "www.example.de" is the outlet example.de
+            s += 4
         trimmed = text[s:e]
         if trimmed.endswith(("'s", "’s")):
             e -= 2
-        elif trimmed.endswith(("'", "’", ".")) and not regex.fullmatch(_UNKNOWN_DOMAIN, trimmed[:-1] + "x"):
+        elif trimmed.endswith(("'", "’")):
+            e -= 1
+        elif trimmed.endswith(".") and "." not in trimmed[:-1]:  # sentence end, not "F.A.Z."
             e -= 1
         trimmed = text[s:e]
         if len(trimmed) < 2 or not regex.match(r"\p{Lu}|[\p{L}\p{N}-]+\.", trimmed):
@@ -474,9 +499,7 @@ class _Extractor:
         ]
         if not distinctive:
             return None
-        if spec.unknown == "any" and typed:
-            return self.registry.outlet_for(trimmed).id, s, e
-        if spec.unknown in ("publication", "any") and (typed or self._looks_like_publication(trimmed)):
+        if typed or self._looks_like_publication(trimmed):
             return self.registry.outlet_for(trimmed).id, s, e
         return None
 
@@ -494,11 +517,12 @@ class _Extractor:
         item = text[start:end]
         typed = False
         prefix_words = list(rules.prefixes) + list(rules.nouns)
-        prefix = regex.match(_words_regex(prefix_words), item, regex.IGNORECASE) if prefix_words else None
+        prefix = regex.match(_words_regex(prefix_words), item) if prefix_words else None
+        whole = self.registry.resolve_entry(item.strip(_OPEN_WRAPPERS + _CLOSE_WRAPPERS + " "))
+        if prefix and whole and self.registry.resolve_entry(item[prefix.end() :]) is not whole:
+            prefix = None  # "Le Monde", "la Repubblica": the article belongs to the name
         if prefix and prefix.end() < len(item):
-            typed = bool(rules.nouns) and bool(
-                regex.fullmatch(_words_regex(rules.nouns), prefix.group(), regex.IGNORECASE)
-            )
+            typed = bool(rules.nouns) and bool(regex.fullmatch(_words_regex(rules.nouns), prefix.group()))
             start += prefix.end()
         while start < end and text[start] in _OPEN_WRAPPERS + " ":
             start += 1
@@ -544,6 +568,8 @@ def _extractor(registry: OutletRegistry) -> _Extractor:
     key = (id(registry), len(registry))
     cached = _EXTRACTORS.get(key)
     if cached is None or cached[0] is not registry:
+        if len(_EXTRACTORS) >= 8:  # a long-lived process that builds many registries
+            _EXTRACTORS.clear()
         cached = (registry, _Extractor(registry, default_patterns()))
         _EXTRACTORS[key] = cached
     return cached[1]
@@ -614,8 +640,14 @@ def _paragraph_candidates(article: Article, paragraph: Paragraph, extractor: _Ex
                         kind=kind,
                         text_source=text_source,
                         language=paragraph.language or article.language,
-                        # Longest phrase wins; then language-specific over common; then file order.
-                        rank=(-(phrase_end - phrase_start), spec.language == COMMON_LANGUAGE, spec.order),
+                        # Longest phrase wins; then the more specific kind; then language
+                        # files over common.toml; then file order.
+                        rank=(
+                            -(phrase_end - phrase_start),
+                            _KIND_PRIORITY.index(kind),
+                            spec.language == COMMON_LANGUAGE,
+                            spec.order,
+                        ),
                     )
                 )
     return out
@@ -661,6 +693,9 @@ def _select(article: Article, candidates: list[_Candidate]) -> list[Attribution]
         if span[0] == span[1]:  # fixed-outlet patterns: one per phrase
             span = (cand.start, cand.end)
         if any(s < span[1] and span[0] < e for s, e in taken):
+            continue
+        # One credit per phrase and outlet: "据伊朗…通讯社 (IRNA) 报道" names IRNA twice.
+        if any(c.outlet == cand.outlet and c.start < cand.end and cand.start < c.end for c in chosen):
             continue
         taken.append(span)
         chosen.append(cand)

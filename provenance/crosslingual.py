@@ -36,7 +36,6 @@ MAX_KEY_DOC_SHARE = 0.05  # an anchor key in more than 5% of articles is not sel
 MIN_KEY_DOCS_CUTOFF = 20  # ...but small corpora keep every key
 MIN_SHARED_KEYS = 2  # anchor keys two articles must share to become candidates
 MAX_PARTNERS = 20  # candidate partners per article from the anchor index
-LEAD_NEIGHBOURS = 2  # mutual nearest cross-language openings become candidates
 MIN_NUMBERS_TO_VETO = 3  # numbers/dates an article needs before their absence counts
 MARGIN_NEIGHBOURS = 4  # k of the k-nearest-neighbour margin
 MIN_MARGIN = 1.02  # cosine must beat the mean of the k best of both sides by 2%
@@ -97,14 +96,16 @@ def find_translations(
     if embedder is None:
         return [m for i, j in sorted(candidates) if (m := _verify(docs[i], docs[j], None)) is not None]
     # Embed only pairs worth it: anchors already line up in order over part of the text,
-    # or the two openings are each other's nearest cross-language neighbours.
+    # or the two openings stand out as each other's cross-language neighbours.
     promising = {(i, j) for i, j in candidates if _anchor_prefilter(docs[i], docs[j])}
     promising |= {
         (i, j) for i, j in _lead_candidates(docs, embedder, cache)
         if not _numbers_disagree(docs[i], docs[j])
     }
     needed = sorted({i for pair in promising for i in pair})
-    vectors = embed_cached([u.paragraph.text for i in needed for u in docs[i].units], embedder, cache)
+    # Related-article teasers are aligned by anchors only: they never decide anything.
+    texts = [u.paragraph.text for i in needed for u in docs[i].units if not u.related]
+    vectors = embed_cached(texts, embedder, cache)
     return [m for i, j in sorted(promising) if (m := _verify(docs[i], docs[j], vectors)) is not None]
 
 
@@ -186,7 +187,7 @@ def _anchor_prefilter(a: _Doc, b: _Doc) -> bool:
     pairs = [(i, j) for i, j, _, _ in alignment.pairs] + alignment.filled
     a_cov, b_cov = _coverage(a, b, pairs)
     small_cov = a_cov if a.content_chars <= b.content_chars else b_cov
-    return small_cov >= MIN_COVERAGE / 2
+    return small_cov >= MIN_COVERAGE / 2 and alignment.in_order >= MIN_IN_ORDER
 
 
 def _numbers_disagree(a: _Doc, b: _Doc) -> bool:
@@ -203,8 +204,8 @@ def _numbers_disagree(a: _Doc, b: _Doc) -> bool:
 def _lead_candidates(
     docs: list[_Doc], embedder: Embedder, cache: EmbeddingCache | None
 ) -> set[tuple[int, int]]:
-    """Pairs whose openings are mutual nearest cross-language neighbours (each among the
-    other's LEAD_NEIGHBOURS best): one vector per article, so the cost stays linear."""
+    """Pairs whose openings (one vector per article, so the cost stays linear in the
+    corpus) are closer than their other cross-language neighbours by MIN_MARGIN."""
     # The opening = mean of the first two content paragraphs; their vectors are cached and
     # reused if the article goes on to verification.
     openings = [[u.paragraph.text for u in doc.units if not u.related][:2] for doc in docs]
@@ -214,21 +215,30 @@ def _lead_candidates(
     vectors = embed_cached([t for i in have for t in openings[i]], embedder, cache)
     matrix = np.vstack([np.mean([vectors[text_key(t)] for t in openings[i]], axis=0) for i in have])
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    # Ratio margin over the k nearest cross-language openings, as in bitext mining: the
+    # opening of a translation stands out, same-story openings merely resemble each other.
     languages = np.array([_base_language(docs[i].language) for i in have])
-    k = min(LEAD_NEIGHBOURS, len(have) - 1)
-    nearest: list[set[int]] = []
+    k = min(MARGIN_NEIGHBOURS, len(have) - 1)
+    knn = np.ones(len(have))
+    blocks = []
     for start in range(0, len(have), 1024):  # blocks keep memory flat on large corpora
         sims = matrix[start:start + 1024] @ matrix.T
         sims[languages[start:start + 1024, None] == languages[None, :]] = -np.inf
-        top = np.argsort(-sims, axis=1)[:, :k]
-        for row, cols in enumerate(top):
-            nearest.append({int(c) for c in cols if np.isfinite(sims[row, c])})
+        top = -np.sort(-sims, axis=1)[:, :k]
+        finite = np.isfinite(top)
+        count = finite.sum(axis=1)
+        knn[start:start + len(sims)] = np.where(
+            count > 0, np.where(finite, top, 0.0).sum(axis=1) / np.maximum(count, 1), 1.0
+        )
+        blocks.append((start, sims))
     result = set()
-    for row, cols in enumerate(nearest):
-        for col in cols:
-            if row in nearest[col]:
-                i, j = have[row], have[col]
-                result.add((min(i, j), max(i, j)))
+    for start, sims in blocks:
+        rows = np.arange(start, start + len(sims))
+        margin = sims / ((knn[rows, None] + knn[None, :]) / 2)
+        for row, col in zip(*np.nonzero(margin >= MIN_MARGIN)):
+            r = start + int(row)
+            if r < col:
+                result.add((have[r], have[int(col)]))
     return result
 
 
@@ -290,17 +300,31 @@ def _margin(sim: np.ndarray) -> np.ndarray:
 def _align_embeddings(
     a: _Doc, b: _Doc, vectors: dict[str, np.ndarray], anchor_sim: np.ndarray
 ) -> _Alignment:
-    va = np.vstack([vectors[text_key(u.paragraph.text)] for u in a.units])
-    vb = np.vstack([vectors[text_key(u.paragraph.text)] for u in b.units])
-    cosine = va @ vb.T
-    margin = _margin(cosine)
+    ca = [i for i, u in enumerate(a.units) if not u.related]
+    cb = [j for j, u in enumerate(b.units) if not u.related]
+    cosine = np.zeros((len(a.units), len(b.units)))
+    margin = np.zeros_like(cosine)
+    if ca and cb:
+        va = np.vstack([vectors[text_key(a.units[i].paragraph.text)] for i in ca])
+        vb = np.vstack([vectors[text_key(b.units[j].paragraph.text)] for j in cb])
+        block = va @ vb.T
+        cosine[np.ix_(ca, cb)] = block
+        margin[np.ix_(ca, cb)] = _margin(block)
     # A pair qualifies on margin; shared anchors let a borderline pair through.
-    ok = (cosine >= MIN_COSINE) & ((margin >= MIN_MARGIN) | ((margin >= 1.0) & (anchor_sim >= MIN_ANCHOR_SIMILARITY)))
+    ok = (cosine >= MIN_COSINE) & (
+        (margin >= MIN_MARGIN) | ((margin >= 1.0) & (anchor_sim >= MIN_ANCHOR_SIMILARITY))
+    )
+    # Teasers (related) have no vectors: anchors align them, for the direction evidence.
+    teaser = np.array([u.related for u in a.units])[:, None] | np.array([u.related for u in b.units])[None, :]
+    ok |= teaser & (anchor_sim >= MIN_ANCHOR_SIMILARITY)
     ok &= _size_ok(a, b)
-    weight = np.where(ok, margin - 1.0 + 0.01, 0.0)
-    pairs = [(i, j, float(cosine[i, j]), "embedding") for i, j in _monotone(weight)]
+    weight = np.where(ok, np.where(teaser, anchor_sim * 0.01, margin - 1.0) + 0.01, 0.0)
+    pairs = [
+        (i, j, float(anchor_sim[i, j] if teaser[i, j] else cosine[i, j]), "anchors" if teaser[i, j] else "embedding")
+        for i, j in _monotone(weight)
+    ]
     pairs = _drop_length_outliers(a, b, pairs)
-    in_order = _in_order(cosine, ok, pairs)
+    in_order = _in_order(np.where(teaser, 0.0, cosine), ok & ~teaser, pairs)
     # Every paragraph long enough was scored; only the short ones (headings) are bridged.
     filled = _fill_gaps(a, b, pairs, ~_size_ok(a, b))
     return _Alignment(pairs, filled, in_order, "embedding")
@@ -423,8 +447,11 @@ def _build_match(
         f"decided by: {alignment.method}",
     ]
     if shared:
-        shown = ", ".join(f"{x.surface} = {y.surface}" if x.surface != y.surface else x.surface for x, y in shared[:6])
-        evidence.append(f"{len(shared)} numbers/dates/names shared: {shown}")
+        shared.sort(key=lambda p: p[0].kind == "name" or p[1].kind == "name")  # facts first
+        shown = list(dict.fromkeys(
+            f"{x.surface} = {y.surface}" if x.surface != y.surface else x.surface for x, y in shared
+        ))
+        evidence.append(f"{len(shared)} numbers/dates/names shared: {', '.join(shown[:8])}")
     direction, confidence, reasons = _direction(a, b, alignment, a_cov, b_cov)
     evidence += reasons
     return Match(
@@ -456,24 +483,23 @@ def _direction(
         if credit:
             votes.append((sign * 0.7, f"{_short(child.article)} credits {credit}, the outlet of {_short(parent.article)}"))
 
+    teasers = sum(1 for i, j, _, _ in alignment.pairs if a.units[i].related or b.units[j].related)
+    placeholder_found = False
     for parent, child, sign in ((a, b, 1.0), (b, a, -1.0)):
         placeholders = _PLACEHOLDER_RE.findall(child.article.text)
         if placeholders and not _PLACEHOLDER_RE.search(parent.article.text):
-            votes.append((sign * 0.6, f"{_short(child.article)} carries a template placeholder "
-                                      f"'{placeholders[0]}' left by a copying pipeline"))
+            # Teasers are navigation of the site they were written for; carried over
+            # together with a copier's placeholder they show a scraped page was translated.
+            carried = f" and {teasers} of {_short(parent.article)}'s related-article teasers" if teasers else ""
+            placeholder_found = True
+            votes.append((sign * (0.8 if teasers else 0.6),
+                          f"{_short(child.article)} carries a template placeholder '{placeholders[0]}' "
+                          f"left by a copying pipeline{carried}"))
+    if teasers and not placeholder_found:
+        votes.append((0.0, f"{teasers} related-article teasers were translated along with the text "
+                           "(a whole web page was translated), but nothing shows whose they are"))
 
-    related = [(i, j) for i, j, _, _ in alignment.pairs if a.units[i].related or b.units[j].related]
-    if related:
-        votes.append((0.0, f"{len(related)} related-article teasers were translated along with the text "
-                           "(a whole web page was translated)"))
-        # Teasers are navigation of the site they were written for; the side whose teasers
-        # match the other side's content-language page is unknown without links, so they
-        # only strengthen an artifact vote.
-        placeholder_votes = [v for v, _ in votes if v != 0.0 and abs(v) == 0.6]
-        if placeholder_votes:
-            votes.append((math.copysign(0.2, placeholder_votes[0]), "the teasers came over with the placeholder"))
-
-    if max(a_cov, b_cov) >= 0.9 and min(a_cov, b_cov) <= 0.6:
+    if max(a_cov, b_cov) >= 0.9 and min(a_cov, b_cov) <= 0.75:
         partial_is_a = a_cov >= 0.9
         child = a_name if partial_is_a else b_name
         parent = b_name if partial_is_a else a_name
@@ -484,7 +510,10 @@ def _direction(
     total = sum(v for v, _ in votes)
     reasons = [f"direction: {why}" for v, why in votes]
     if abs(total) < 0.3:
-        reasons.append("direction undecided: " + ("cues disagree" if votes else "no dates, credits or artifacts"))
+        decisive = [v for v, _ in votes if v != 0.0]
+        reasons.append("direction undecided: " + (
+            "the cues disagree" if decisive else "no publication dates, credits or copying artifacts tell"
+        ))
         return None, 0.5, reasons
     confidence = 0.5 + 0.5 * math.tanh(abs(total))
     if total > 0:

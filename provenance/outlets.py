@@ -208,17 +208,19 @@ class OutletRegistry:
         if "://" not in candidate:
             candidate = "http://" + candidate
         host = candidate.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0].lower()
+        if host.startswith("www."):
+            host = host[4:]
         parts = _TLD(host)
-        if not parts.suffix:
-            return None
-        registered = f"{parts.domain}.{parts.suffix}" if parts.domain else ""
-        # Most specific first: "asia.nikkei.com" before "nikkei.com".
+        # Never climb above the registered domain ("bbc.co.uk", not "co.uk"); hosts on
+        # unlisted suffixes are tried down to their last two labels.
+        registered = f"{parts.domain}.{parts.suffix}" if parts.domain and parts.suffix else ""
         labels = host.split(".")
-        for i in range(len(labels) - 1):
-            found = self._by_domain.get(".".join(labels[i:]))
+        for i in range(len(labels) - 1):  # most specific first: "asia.nikkei.com", "nikkei.com"
+            candidate = ".".join(labels[i:])
+            found = self._by_domain.get(candidate)
             if found:
                 return found
-            if ".".join(labels[i:]) == registered:
+            if candidate == registered:
                 break
         return None
 

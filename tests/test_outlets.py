@@ -1,0 +1,148 @@
+"""Outlet registry: slugs, alias/domain/URL resolution, unknown outlets, wires, TOML layout."""
+from __future__ import annotations
+
+import pytest
+
+from provenance.outlets import OutletRegistry, RegistryError, default_registry, outlet_id, slugify
+
+
+@pytest.mark.parametrize(
+    "name, slug",
+    [
+        ("Financial Times", "financial-times"),
+        ("El País", "el-pais"),
+        ("Коммерсантъ", "kommersant"),
+        ("People's Daily", "peoples-daily"),
+        ("  AT&T News!! ", "at-and-t-news"),
+        ("金融时报", "jinrongshibao"),
+    ],
+)
+def test_slugify(name, slug):
+    assert slugify(name) == slug
+
+
+def test_outlet_id_drops_leading_the():
+    assert outlet_id("The Guardian") == outlet_id("Guardian") == "outlet:guardian"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FT",
+        "the FT",
+        "The Financial Times'",
+        "FT's",
+        "FT’s",
+        "financial   times",
+        "파이낸셜 타임스",
+        "金融时报",
+        "フィナンシャル・タイムズ",
+        "Файнэншл таймс",
+        "فايننشال تايمز",
+        "ft.com",
+        "https://www.ft.com/content/abc-123",
+        "FT에",
+        "outlet:financial-times",
+    ],
+)
+def test_resolve_financial_times_spellings(text):
+    outlet = default_registry().resolve(text)
+    assert outlet is not None and outlet.id == "outlet:financial-times"
+    assert outlet.name == "Financial Times" and "ft.com" in outlet.domains
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("edition.cnn.com", "outlet:cnn"),
+        ("https://edition.cnn.com/2023/10/05/x", "outlet:cnn"),
+        ("asia.nikkei.com", "outlet:nikkei"),
+        ("www.bbc.co.uk/news", "outlet:bbc"),
+        ("The New York Times", "outlet:new-york-times"),
+        ("اے پی پی", "outlet:associated-press-of-pakistan"),
+        ("F.A.Z.", "outlet:frankfurter-allgemeine-zeitung"),
+        ("RIA Novosti", "outlet:ria-novosti"),
+        ("Agencia EFE", "outlet:efe"),
+    ],
+)
+def test_resolve_domains_and_aliases(text, expected):
+    outlet = default_registry().resolve(text)
+    assert outlet is not None and outlet.id == expected
+
+
+@pytest.mark.parametrize("text", ["", "   ", "the company", "Daily Zorb", "example.invalid", "people familiar"])
+def test_resolve_unknown_is_none(text):
+    assert default_registry().resolve(text) is None
+
+
+def test_outlet_for_known_and_unknown():
+    registry = default_registry()
+    assert registry.outlet_for("the FT").id == "outlet:financial-times"
+    zorb = registry.outlet_for("the Daily Zorb's")
+    assert (zorb.id, zorb.name) == ("outlet:daily-zorb", "Daily Zorb")
+
+
+def test_is_wire():
+    registry = default_registry()
+    for wire in ("Reuters", "AP", "AFP", "EFE", "Xinhua", "Yonhap", "Antara", "TASS", "APP", "Lusa"):
+        assert registry.is_wire(registry.resolve(wire).id), wire
+    for outlet in ("FT", "CNN", "Slashdot", "VnExpress"):
+        assert not registry.is_wire(registry.resolve(outlet).id), outlet
+    assert not registry.is_wire("outlet:daily-zorb")
+
+
+def test_required_outlets_are_registered():
+    registry = default_registry()
+    for name in (
+        "Reuters", "AP", "AFP", "EFE", "ANSA", "dpa", "Xinhua", "Kyodo", "Yonhap", "Antara", "TASS",
+        "RIA Novosti", "Interfax", "Anadolu", "Bernama", "PTI", "APP", "UNI", "IANS", "Europa Press",
+        "Notimex", "Lusa", "Agência Brasil", "FT", "WSJ", "NYT", "Washington Post", "Bloomberg", "CNN",
+        "BBC", "Guardian", "The Times", "Telegraph", "Le Monde", "Le Figaro", "El País", "El Mundo",
+        "Der Spiegel", "FAZ", "Süddeutsche", "Bild", "Corriere", "Repubblica", "NHK", "Nikkei", "Asahi",
+        "Yomiuri", "SCMP", "Caixin", "People's Daily", "Global Times", "Izvestia", "Kommersant", "RBC",
+        "RT", "Al Jazeera", "Al Arabiya", "Hürriyet", "VnExpress", "Tuoi Tre", "Kompas", "Detik", "Tempo",
+        "Chosun Ilbo", "JoongAng", "Hankyoreh", "Dawn", "Jang", "Nawa-i-Waqt", "Express", "Dunya",
+        "Politico", "HuffPost", "Breitbart", "USA Today", "Fox News", "NBC", "CBS", "ABC", "Axios",
+        "The Information", "TechCrunch", "Slashdot", "NY Post",
+    ):
+        assert registry.resolve(name) is not None, name
+
+
+def test_registry_ids_are_unique_slugs():
+    registry = default_registry()
+    ids = [entry.id for entry in registry]
+    assert len(ids) == len(set(ids))
+    assert all(i.startswith("outlet:") and i == i.lower() for i in ids)
+
+
+def test_load_custom_toml(tmp_path):
+    path = tmp_path / "outlets.toml"
+    path.write_text(
+        '[[outlet]]\nname = "Zorbian Courier"\naliases = ["ZC"]\ndomains = ["zorb.example"]\nwire = true\n',
+        encoding="utf-8",
+    )
+    registry = OutletRegistry.load(path)
+    assert registry.resolve("ZC").id == "outlet:zorbian-courier"
+    assert registry.resolve("https://news.zorb.example/x").id == "outlet:zorbian-courier"
+    assert registry.is_wire("outlet:zorbian-courier")
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('[[outlet]]\naliases = ["X"]\n', "no name"),
+        ('[[outlet]]\nname = "X"\naliases = [1]\n', "strings"),
+        ('[[outlet]]\nname = "X"\n[[outlet]]\nname = "X"\n', "duplicate"),
+        ("[[outlet]\n", "cannot read"),
+    ],
+)
+def test_bad_registry_files(tmp_path, body, message):
+    path = tmp_path / "outlets.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(RegistryError, match=message):
+        OutletRegistry.load(path)
+
+
+def test_missing_registry_file(tmp_path):
+    with pytest.raises(RegistryError):
+        OutletRegistry.load(tmp_path / "nope.toml")
