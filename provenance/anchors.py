@@ -367,13 +367,19 @@ def names_match(name: Anchor, other: Anchor) -> bool:
         return a == other.key.removeprefix("name:")
     if other.kind != "term" or len(a) < 4:
         return False
-    b = other.key.removeprefix("term:")
+    unspaced = bool(_CJK_CHARS.search(other.surface)) and not _HANGUL.search(other.surface)
+    return _transliteration_matches(a, other.key.removeprefix("term:"), unspaced)
+
+
+@lru_cache(maxsize=200_000)
+def _transliteration_matches(a: str, b: str, unspaced: bool) -> bool:
     threshold = 85 if len(a) >= 6 else 90
-    if _CJK_CHARS.search(other.surface) and not re.search(r"[\uac00-\ud7af]", other.surface):
+    if unspaced:
         if len(b) > len(a) + 2:
             return fuzz.partial_ratio(a, b) >= threshold + 5
         return fuzz.ratio(a, b) >= threshold
-    if len(b) > len(a) + 6:  # a long compound word, not a name with a particle
+    # A name keeps its first sound; a long compound word is not a name with a particle.
+    if a[0] != b[0] or len(b) > len(a) + 6 or len(b) < len(a) - 1:
         return False
     return max(fuzz.ratio(a, b[: len(a) + k]) for k in (-1, 0, 1, 2)) >= threshold
 

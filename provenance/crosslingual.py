@@ -27,7 +27,7 @@ from datetime import datetime
 import numpy as np
 
 from .anchors import Anchor, anchor_keys, extract_anchors, shared_anchors
-from .embeddings import Embedder, EmbeddingCache, embed_cached, text_key
+from .embeddings import Embedder, EmbeddingCache, EmbeddingError, embed_cached, text_key
 from .models import Article, Match, Paragraph, ParagraphPair, Span
 
 # --- thresholds (principled, not tuned per document) -----------------------------------
@@ -37,6 +37,7 @@ MIN_KEY_DOCS_CUTOFF = 20  # ...but small corpora keep every key
 MIN_SHARED_KEYS = 2  # anchor keys two articles must share to become candidates
 MAX_PARTNERS = 20  # candidate partners per article from the anchor index
 MIN_NUMBERS_TO_VETO = 3  # numbers/dates an article needs before their absence counts
+LEAD_NEIGHBOURS = 2  # ...or mutual near neighbours that also share anchor keys
 MARGIN_NEIGHBOURS = 4  # k of the k-nearest-neighbour margin
 MIN_MARGIN = 1.02  # cosine must beat the mean of the k best of both sides by 2%
 MIN_COSINE = 0.75  # below this multilingual-e5 pairs are unrelated, whatever the margin
@@ -93,13 +94,34 @@ def find_translations(
     is a whole or partial translation of the other."""
     docs = [d for d in (_prepare(a) for a in articles) if d is not None]
     candidates = _anchor_candidates(docs)
-    if embedder is None:
-        return [m for i, j in sorted(candidates) if (m := _verify(docs[i], docs[j], None)) is not None]
+    if embedder is not None:
+        try:
+            return _find_with_embeddings(docs, candidates, embedder, cache)
+        except EmbeddingError as exc:
+            # The model failed (corrupt install, out of memory): anchors still give an answer.
+            fallback = f"embedding model failed ({exc}); decided by anchors alone"
+            matches = _find_with_anchors(docs, candidates)
+            for match in matches:
+                match.evidence.append(fallback)
+            return matches
+    return _find_with_anchors(docs, candidates)
+
+
+def _find_with_anchors(docs: list[_Doc], candidates: set[tuple[int, int]]) -> list[Match]:
+    return [m for i, j in sorted(candidates) if (m := _verify(docs[i], docs[j], None)) is not None]
+
+
+def _find_with_embeddings(
+    docs: list[_Doc], candidates: set[tuple[int, int]], embedder: Embedder, cache: EmbeddingCache | None
+) -> list[Match]:
     # Embed only pairs worth it: anchors already line up in order over part of the text,
     # or the two openings stand out as each other's cross-language neighbours.
     promising = {(i, j) for i, j in candidates if _anchor_prefilter(docs[i], docs[j])}
+    standout, mutual = _lead_candidates(docs, embedder, cache)
+    # In a dense neighbourhood (many articles on one story) a translation's opening may not
+    # stand out; being mutual near neighbours plus sharing anchors is then enough to check.
     promising |= {
-        (i, j) for i, j in _lead_candidates(docs, embedder, cache)
+        (i, j) for i, j in standout | (mutual & candidates)
         if not _numbers_disagree(docs[i], docs[j])
     }
     needed = sorted({i for pair in promising for i in pair})
@@ -203,15 +225,16 @@ def _numbers_disagree(a: _Doc, b: _Doc) -> bool:
 
 def _lead_candidates(
     docs: list[_Doc], embedder: Embedder, cache: EmbeddingCache | None
-) -> set[tuple[int, int]]:
-    """Pairs whose openings (one vector per article, so the cost stays linear in the
-    corpus) are closer than their other cross-language neighbours by MIN_MARGIN."""
+) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """Pairs by their openings (one vector per article, so the cost stays linear in the
+    corpus): those closer than their other cross-language neighbours by MIN_MARGIN, and
+    those among each other's LEAD_NEIGHBOURS nearest."""
     # The opening = mean of the first two content paragraphs; their vectors are cached and
     # reused if the article goes on to verification.
     openings = [[u.paragraph.text for u in doc.units if not u.related][:2] for doc in docs]
     have = [i for i, texts in enumerate(openings) if texts]
     if len(have) < 2:
-        return set()
+        return set(), set()
     vectors = embed_cached([t for i in have for t in openings[i]], embedder, cache)
     matrix = np.vstack([np.mean([vectors[text_key(t)] for t in openings[i]], axis=0) for i in have])
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
@@ -220,6 +243,7 @@ def _lead_candidates(
     languages = np.array([_base_language(docs[i].language) for i in have])
     k = min(MARGIN_NEIGHBOURS, len(have) - 1)
     knn = np.ones(len(have))
+    nearest: list[set[int]] = []
     blocks = []
     for start in range(0, len(have), 1024):  # blocks keep memory flat on large corpora
         sims = matrix[start:start + 1024] @ matrix.T
@@ -231,6 +255,12 @@ def _lead_candidates(
             count > 0, np.where(finite, top, 0.0).sum(axis=1) / np.maximum(count, 1), 1.0
         )
         blocks.append((start, sims))
+        order = np.argsort(-sims, axis=1)[:, :LEAD_NEIGHBOURS]
+        nearest += [{int(c) for c in row if np.isfinite(sims[r, c])} for r, row in enumerate(order)]
+    mutual = {
+        (min(have[r], have[c]), max(have[r], have[c]))
+        for r, cols in enumerate(nearest) for c in cols if r in nearest[c]
+    }
     result = set()
     for start, sims in blocks:
         rows = np.arange(start, start + len(sims))
@@ -239,7 +269,7 @@ def _lead_candidates(
             r = start + int(row)
             if r < col:
                 result.add((have[r], have[int(col)]))
-    return result
+    return result, mutual
 
 
 # --- verification ----------------------------------------------------------------------
@@ -280,11 +310,10 @@ def _anchor_similarity(a: _Doc, b: _Doc) -> np.ndarray:
             continue
         for j, ub in enumerate(b.units):
             nb = sum(1 for x in ub.anchors if x.kind != "term")
-            if na + nb == 0:
-                continue
             shared = len(shared_anchors(ua.anchors, ub.anchors))
             if shared:
-                sim[i, j] = min(1.0, 2 * shared / (na + nb))
+                # A caseless side's terms count only when they matched a name.
+                sim[i, j] = 2 * shared / (max(na, shared) + max(nb, shared))
     return sim
 
 
@@ -399,10 +428,14 @@ def _in_order(sim: np.ndarray, ok: np.ndarray, pairs: list[tuple[int, int, float
 def _fill_gaps(
     a: _Doc, b: _Doc, pairs: list[tuple[int, int, float, str]], allowed: np.ndarray
 ) -> list[tuple[int, int]]:
-    """Bridge equal-sized gaps between consecutive aligned pairs (short headings, paragraphs
-    without anchors): a translation keeps the order, so they correspond too."""
+    """Bridge equal-sized gaps between consecutive aligned pairs, and before the first and
+    after the last (short headings, paragraphs without anchors): a translation keeps the
+    order, so they correspond too."""
+    if not pairs:
+        return []
+    bounds = [(-1, -1), *[(i, j) for i, j, _, _ in pairs], (len(a.units), len(b.units))]
     filled = []
-    for (i1, j1, _, _), (i2, j2, _, _) in zip(pairs, pairs[1:]):
+    for (i1, j1), (i2, j2) in zip(bounds, bounds[1:]):
         gap = i2 - i1 - 1
         if gap == j2 - j1 - 1 and 0 < gap <= MAX_GAP_FILL:
             for k in range(1, gap + 1):
@@ -440,8 +473,8 @@ def _build_match(
     how = "embedding margin" if alignment.method == "embedding" else "shared numbers, dates and names"
     a_name, b_name = _short(a.article), _short(b.article)
     evidence = [
-        f"{n_content} of {_countable(a)} paragraphs of {a_name} aligned in order with "
-        f"{n_content} of {_countable(b)} of {b_name} ({how}); "
+        f"{n_content} paragraph pairs aligned in order ({how}): {n_content} of {_countable(a)} "
+        f"paragraphs of {a_name}, {n_content} of {_countable(b)} of {b_name}; "
         f"{len(alignment.filled)} more bridged by position",
         f"aligned text covers {a_cov:.0%} of {a_name} and {b_cov:.0%} of {b_name}",
         f"decided by: {alignment.method}",

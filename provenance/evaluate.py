@@ -5,6 +5,11 @@ The metric code is pure: ``evaluate_story(gold_story, trace_json)`` takes plain 
 metrics dict. ``evaluate_corpus`` runs the tracer on a corpus folder and calls it; ``format_report``
 renders the dict as tables.
 
+Article ids: gold ids are "<corpus folder name>/<file>", so ``evaluate_corpus`` runs the tracer
+with the folder's name as input from inside the folder's parent directory (``os.chdir`` for the
+duration of the call, restored after). ``missing_articles`` lists gold articles the trace lacks
+(input errors, duplicates); ``unscored_articles`` counts traced articles the gold does not know.
+
 Definitions (a "gold article" is a key of the story's ``articles``; the acceptable parents of a gold
 article are its ``parent`` plus its ``accept_parents``, where ``None`` means root):
 
@@ -19,8 +24,10 @@ article are its ``parent`` plus its ``accept_parents``, where ``None`` means roo
 - **edges** (directed), separately for ``article`` parents and ``outlet`` parents: precision =
   predicted edges of that type (child a gold article) whose parent is acceptable / predicted edges of
   that type; recall = gold edges of that type whose child got an acceptable parent / gold edges of
-  that type; F1 their harmonic mean. The edge kind is not required to agree; ``kind_accuracy`` is
-  the share of correct non-root parents whose predicted kind equals the gold kind.
+  that type; F1 their harmonic mean (0 when one is 0 and the other undefined, e.g. nothing
+  predicted; ``None`` when neither gold nor prediction has such an edge). The edge kind is not
+  required to agree; ``kind_accuracy`` is the share of correct non-root parents whose predicted kind
+  equals the gold kind.
 - **pair_recall** (undirected): share of gold article->article edges whose two articles are joined by
   a trace edge in either direction (an acceptable parent in place of the gold one counts).
   **match_recall**: the same, counting any verified pair in the trace's ``matches``.
@@ -61,6 +68,20 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
+
+__all__ = [
+    "EvaluationError",
+    "GoldError",
+    "OutletIdResolver",
+    "evaluate_corpus",
+    "evaluate_story",
+    "find_gold",
+    "format_report",
+    "is_brat_folder",
+    "load_gold_story",
+    "registry_resolver",
+    "run_trace",
+]
 
 OutletIdResolver = Callable[[str], str]
 """Maps an outlet name, domain or ``outlet:`` id to the canonical ``outlet:`` id."""
@@ -112,7 +133,8 @@ def _ratio(num: int, den: int) -> float | None:
 
 def _f1(precision: float | None, recall: float | None) -> float | None:
     if precision is None or recall is None:
-        return None
+        # Nothing predicted (or nothing to find): F1 is 0 if the other side shows a miss.
+        return 0.0 if 0.0 in (precision, recall) else None
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
@@ -212,6 +234,7 @@ def evaluate_story(gold_story: dict, trace: dict, *, resolve: OutletIdResolver |
     traced_ids = {a["id"] for a in trace.get("articles") or []}
 
     metrics: dict[str, Any] = {
+        "description": gold_story.get("description"),
         "articles": len(gold.articles),
         "traced_articles": len(traced_ids),
         "missing_articles": sorted(set(gold.articles) - traced_ids) if "articles" in trace else [],
@@ -596,7 +619,9 @@ def format_report(metrics: dict) -> "Any":
 
     parts: list[Any] = []
     title = f"{metrics.get('corpus', 'corpus')}: {metrics['articles']} gold articles"
-    summary = Table(title=title, show_header=True, title_justify="left")
+    definition = metrics["attribution"].get("definition")
+    caption = "; ".join(filter(None, [metrics.get("description"), definition and f"attribution: {definition}"]))
+    summary = Table(title=title, caption=caption, caption_justify="left", title_justify="left")
     summary.add_column("metric")
     summary.add_column("value", justify="right")
     summary.add_column("note")

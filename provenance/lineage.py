@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 import networkx as nx
 
@@ -37,9 +38,12 @@ CREDIT_WEIGHT = {
     "first_reported": 0.6,  # names who broke the story, not necessarily who was copied
     "told": 0.5,  # someone told that outlet: it did the reporting
 }
+# News is reused within days: shared text published further apart than this is more
+# likely a formula or a background paragraph, and its edge confidence is halved.
+RECENCY_DAYS = 7
 # A direction is "argued" when its confidence reaches this; below, it is undecided.
 ARGUED = 0.6
-MIN_CONFIDENCE = 0.3
+MIN_CONFIDENCE = 0.35
 
 
 @dataclass
@@ -74,8 +78,14 @@ def build_forest(
         a, b = by_id[match.a], by_id[match.b]
         confidence_a_parent, reasons = direction(a, b, match, credits, registry)
         for parent, child, dir_conf in ((a, b, confidence_a_parent), (b, a, 1 - confidence_a_parent)):
+            if dir_conf < 0.5:
+                continue  # the evidence points the other way: this one is the copy
             strength = _text_strength(match)
             evidence = list(match.evidence)
+            gap = _days_apart(parent, child)
+            if gap is not None and gap > RECENCY_DAYS:
+                strength *= 0.5
+                evidence.append(f"published {gap} days apart: reuse this late is less likely")
             if dir_conf >= ARGUED:
                 evidence += [f"direction: {r}" for r in reasons[parent.id]] or []
             else:
@@ -147,6 +157,15 @@ def direction(
             argue(source, 0.1, f"{copy.id} is mostly text it shares with {source.id}, not the other way round")
     confidence = 0.5 + max(-0.45, min(0.45, score))
     return confidence, reasons
+
+
+def _days_apart(a: Article, b: Article) -> int | None:
+    try:
+        first = date.fromisoformat(a.published[:10])  # type: ignore[index]
+        second = date.fromisoformat(b.published[:10])  # type: ignore[index]
+    except (TypeError, ValueError):
+        return None
+    return abs((second - first).days)
 
 
 def _text_strength(match: Match) -> float:

@@ -39,6 +39,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+__all__ = [
+    "AttributionRelation",
+    "BratSpan",
+    "OutletCredit",
+    "PolnearArticle",
+    "PolnearError",
+    "load_polnear",
+    "outlet_credits",
+    "parse_brat",
+    "read_metadata",
+    "to_gold_story",
+]
+
 GOLD_FOLDER = "text"  # gold ids are "text/<name>.txt": trace is run on text/ from the corpus folder
 
 # metadata.tsv publisher codes -> outlet names the registry knows.

@@ -171,3 +171,19 @@ def test_teasers_alone_never_make_a_translation():
     es.paragraphs = es.paragraphs[:2]
     with_teaser(es, "El aeropuerto de Valdoria suma 2.400 plazas de aparcamiento para 2025")
     assert find_translations([en, es]) == []
+
+
+class BrokenEmbedder:
+    name = "broken-test"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        from provenance.embeddings import EmbeddingError
+
+        raise EmbeddingError("model file truncated")
+
+
+def test_a_failing_model_falls_back_to_anchors_and_says_so():
+    articles = [load("harbour_en.txt", "en"), load("harbour_es.txt", "es")]
+    [match] = find_translations(articles, embedder=BrokenEmbedder())
+    assert match.method == "anchors"
+    assert any("embedding model failed" in line for line in match.evidence)

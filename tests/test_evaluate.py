@@ -86,6 +86,7 @@ def test_empty_prediction():
     assert m["parent_accuracy_articles_only"] == pytest.approx(3 / 6)
     assert m["edges"]["article"]["precision"] is None
     assert m["edges"]["article"]["recall"] == 0.0
+    assert m["edges"]["article"]["f1"] == 0.0
     assert m["pair_recall"] == 0.0
     assert m["direction_accuracy"] is None
     assert m["false_links"] == []

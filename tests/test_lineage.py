@@ -94,3 +94,12 @@ def test_result_is_a_forest_even_with_contradictory_evidence():
             assert node not in seen
             seen.add(node)
             node = parent_of[node]
+
+
+def test_reuse_weeks_later_is_weaker_and_says_why():
+    near = build_forest([article("a", published="2024-01-01"), article("b", published="2024-01-02")],
+                        [rewrite("a", "b")], [], REGISTRY)[0]
+    far = build_forest([article("a", published="2024-01-01"), article("b", published="2024-03-01")],
+                       [rewrite("a", "b", score=0.5)], [], REGISTRY)[0]
+    assert far and far[0].confidence < near[0].confidence
+    assert any("days apart" in line for line in far[0].evidence)
