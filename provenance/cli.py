@@ -178,7 +178,6 @@ def attributions(db_path: str | None, article_id: str | None, as_json: bool) -> 
         report.make_console().print(report.attributions_table(credits, outlets))
 
 
-
 @main.command("evaluate")
 @click.argument("corpus_dir", type=click.Path())
 @click.option(
@@ -186,18 +185,14 @@ def attributions(db_path: str | None, article_id: str | None, as_json: bool) -> 
     "gold_path",
     type=click.Path(),
     default=None,
-    help="gold.json (bench-data format); its story named like CORPUS_DIR is used. Default: "
-    "a brat/PolNeAR folder is scored from its annotations, else gold.json inside or next to CORPUS_DIR.",
+    help="gold.json (bench-data format); its story named like CORPUS_DIR is used. Default: a "
+    "brat/PolNeAR folder is scored from its annotations, else gold.json inside or next to CORPUS_DIR.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
 def evaluate_command(corpus_dir: str, gold_path: str | None, as_json: bool) -> None:
     """Trace CORPUS_DIR and score the result against gold lineage and attributions."""
-    import json
-
-    from rich.console import Console
-
-    from provenance.evaluate import EvaluationError, evaluate_corpus, format_report
-    from provenance.polnear import PolnearError
+    from .evaluate import EvaluationError, evaluate_corpus, format_report
+    from .polnear import PolnearError
 
     try:
         metrics = evaluate_corpus(corpus_dir, gold_path)
@@ -206,6 +201,6 @@ def evaluate_command(corpus_dir: str, gold_path: str | None, as_json: bool) -> N
     for error in metrics["input_errors"]:
         click.echo(f"input error: {error}", err=True)
     if as_json:
-        click.echo(json.dumps(metrics, ensure_ascii=False, indent=2))
+        _emit_json(metrics)
     else:
-        Console().print(format_report(metrics))
+        report.make_console().print(format_report(metrics))

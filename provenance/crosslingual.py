@@ -32,11 +32,13 @@ from .models import Article, Match, Paragraph, ParagraphPair, Span
 
 # --- thresholds (principled, not tuned per document) -----------------------------------
 MIN_PARAGRAPH_SIZE = 4  # words (or CJK characters / 2): shorter ones carry no signal
-MAX_KEY_DOC_SHARE = 0.05  # an anchor key in more than 5% of articles is not selective
+MAX_KEY_DOC_SHARE = 0.01  # an anchor key in more than 1% of articles is not selective
 MIN_KEY_DOCS_CUTOFF = 20  # ...but small corpora keep every key
-MIN_SHARED_KEYS = 2  # anchor keys two articles must share to become candidates
+MIN_SHARED_KEYS = 2  # anchor keys two articles must share to become candidates...
+MIN_KEY_OVERLAP = 0.3  # ...and this share of the keys of the one with fewer
 MAX_PARTNERS = 20  # candidate partners per article from the anchor index
 MIN_NUMBERS_TO_VETO = 3  # numbers/dates an article needs before their absence counts
+OPENING_PARAGRAPHS = 2  # paragraphs embedded per article for candidate generation
 LEAD_NEIGHBOURS = 2  # ...or mutual near neighbours that also share anchor keys
 MARGIN_NEIGHBOURS = 4  # k of the k-nearest-neighbour margin
 MIN_MARGIN = 1.02  # cosine must beat the mean of the k best of both sides by 2%
@@ -93,6 +95,8 @@ def find_translations(
     """One Match (kind "translation") per pair of articles in different languages where one
     is a whole or partial translation of the other."""
     docs = [d for d in (_prepare(a) for a in articles) if d is not None]
+    if len({_base_language(d.language) for d in docs}) < 2:
+        return []  # one language: nothing to translate, and nothing to embed
     candidates = _anchor_candidates(docs)
     if embedder is not None:
         try:
@@ -193,7 +197,8 @@ def _anchor_candidates(docs: list[_Doc]) -> set[tuple[int, int]]:
                     counts[(i, j)] += 1
     partners: dict[int, list[tuple[float, int]]] = defaultdict(list)
     for (i, j), weight in shared.items():
-        if counts[(i, j)] >= MIN_SHARED_KEYS:
+        fewer = min(len(docs[i].keys), len(docs[j].keys))
+        if counts[(i, j)] >= MIN_SHARED_KEYS and counts[(i, j)] >= MIN_KEY_OVERLAP * fewer:
             partners[i].append((weight, j))
             partners[j].append((weight, i))
     result = set()
@@ -231,7 +236,7 @@ def _lead_candidates(
     those among each other's LEAD_NEIGHBOURS nearest."""
     # The opening = mean of the first two content paragraphs; their vectors are cached and
     # reused if the article goes on to verification.
-    openings = [[u.paragraph.text for u in doc.units if not u.related][:2] for doc in docs]
+    openings = [[u.paragraph.text for u in doc.units if not u.related][:OPENING_PARAGRAPHS] for doc in docs]
     have = [i for i, texts in enumerate(openings) if texts]
     if len(have) < 2:
         return set(), set()
@@ -294,7 +299,7 @@ def _verify(a: _Doc, b: _Doc, vectors: dict[str, np.ndarray] | None) -> Match | 
         return None
     if small_cov < MIN_COVERAGE:
         return None
-    return _build_match(a, b, alignment, anchor_sim, a_cov, b_cov, len(content_pairs))
+    return _build_match(a, b, alignment, a_cov, b_cov, len(content_pairs))
 
 
 def _countable(doc: _Doc) -> int:
@@ -458,8 +463,7 @@ def _coverage(a: _Doc, b: _Doc, pairs: list[tuple[int, int]]) -> tuple[float, fl
 
 
 def _build_match(
-    a: _Doc, b: _Doc, alignment: _Alignment, anchor_sim: np.ndarray,
-    a_cov: float, b_cov: float, n_content: int,
+    a: _Doc, b: _Doc, alignment: _Alignment, a_cov: float, b_cov: float, n_content: int,
 ) -> Match:
     pairs = []
     for i, j, score, method in alignment.pairs:

@@ -81,7 +81,8 @@ def build_forest(
             if dir_conf < 0.5:
                 continue  # the evidence points the other way: this one is the copy
             strength = _text_strength(match)
-            evidence = list(match.evidence)
+            # The aligner's own direction lines are restated below, weighed with the rest.
+            evidence = [e for e in match.evidence if not e.startswith("direction")]
             gap = _days_apart(parent, child)
             if gap is not None and gap > RECENCY_DAYS:
                 strength *= 0.5

@@ -95,6 +95,8 @@ def _match_json(m: Match) -> dict:
         "method": m.method,
         "a_coverage": m.a_coverage,
         "b_coverage": m.b_coverage,
+        "direction": {"parent": m.direction[0], "child": m.direction[1]} if m.direction else None,
+        "direction_confidence": m.direction_confidence,
         "evidence": m.evidence,
         "pairs": [
             {

@@ -84,7 +84,11 @@ def _edge_label(edge: Edge, child: Article | None) -> Text:
     label.append(f"{edge.kind} ", style=KIND_STYLE.get(edge.kind, ""))
     label.append(f"(confidence {edge.confidence:.2f}): ", style="dim")
     label.append(clean(edge.evidence[0] if edge.evidence else "", 160))
-    for line in edge.evidence[1:3]:
+    # After the main reason: how the direction was argued, then the next strongest lines.
+    rest = edge.evidence[1:]
+    shown = [line for line in rest if line.startswith("direction")][:1]
+    shown += [line for line in rest if line not in shown][: 3 - len(shown)]
+    for line in shown:
         label.append("\n  " + clean(line, 160), style="dim")
     return label
 
