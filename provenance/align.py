@@ -110,12 +110,13 @@ def find_matches(
     from shingles the two share that are rare in the corpus (heavy rewrites).
     Each candidate pair is then verified on its whole content, see ``compare``.
     """
-    stored = stored or {}
+    saved: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
+    for (article_id, index), hashvalues in (stored or {}).items():
+        saved[article_id][index] = hashvalues
     by_id = {a.id: a for a in articles}
     units: list[Unit] = []
     for article in articles:
-        saved = {idx: hv for (aid, idx), hv in stored.items() if aid == article.id}
-        units.extend(prepare(article, saved or None))
+        units.extend(prepare(article, saved.get(article.id)))
     by_article: dict[str, list[Unit]] = defaultdict(list)
     for u in units:
         by_article[u.article].append(u)
