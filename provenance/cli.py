@@ -121,10 +121,11 @@ def tree(db_path: str | None, as_json: bool, refresh: bool) -> None:
     """Print the lineage forest stored in the database."""
     with _open_store(db_path) as store:
         method = None
-        if refresh or (store.articles() and not store.edges() and not store.matches()):
+        articles = store.articles()
+        if refresh or (articles and not store.edges() and not store.matches()):
             _, _, _, method = pipeline.analyse(store)
         result = pipeline.TraceResult(
-            articles=store.articles(),
+            articles=articles,
             outlets=store.outlets(),
             attributions=store.attributions(),
             matches=store.matches(),
@@ -157,7 +158,7 @@ def show(a: str, b: str, db_path: str | None, as_json: bool) -> None:
     if match is None:
         raise click.ClickException(f"{a} and {b} share no text that was found")
     if as_json:
-        _emit_json(pipeline._match_json(match))
+        _emit_json(pipeline.match_json(match))
     else:
         report.make_console().print(report.side_by_side(found[a], found[b], match))
 

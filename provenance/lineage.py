@@ -88,7 +88,7 @@ def build_forest(
                 strength *= 0.5
                 evidence.append(f"published {gap} days apart: reuse this late is less likely")
             if dir_conf >= ARGUED:
-                evidence += [f"direction: {r}" for r in reasons[parent.id]] or []
+                evidence += [f"direction: {r}" for r in reasons[parent.id]]
             else:
                 evidence.append(
                     "direction undecided: "

@@ -80,13 +80,13 @@ class TraceResult:
                 }
                 for x in self.attributions
             ],
-            "matches": [_match_json(m) for m in self.matches],
+            "matches": [match_json(m) for m in self.matches],
             "edges": [asdict(e) for e in self.edges],
             "errors": [{"input": e.source, "message": e.message} for e in self.errors],
         }
 
 
-def _match_json(m: Match) -> dict:
+def match_json(m: Match) -> dict:
     return {
         "a": m.a,
         "b": m.b,
@@ -161,7 +161,8 @@ def ingest(
         except ExtractError as exc:
             fail(InputError(item.id, str(exc)))
     # An outlet's own furniture repeats across its articles (this batch and the archive).
-    archive = [a for a in store.articles() if a.outlet in {b.outlet for b in batch if b.outlet}]
+    outlets = {a.outlet for a in batch if a.outlet}
+    archive = [a for a in store.articles() if a.outlet in outlets] if outlets else []
     segment.mark_repeated(batch + archive)
 
     for article in batch:

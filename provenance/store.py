@@ -6,7 +6,6 @@ What is written reads back equal (dataclass equality) to what was written.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -22,6 +21,7 @@ import numpy as np
 import sqlite_utils
 
 from provenance.db import MigrationError, migrate
+from provenance.extract import content_hash
 from provenance.models import (
     Article,
     Attribution,
@@ -73,11 +73,6 @@ def default_db_path() -> Path:
     app_dir = Path(click.get_app_dir("provenance"))
     app_dir.mkdir(parents=True, exist_ok=True)
     return app_dir / "provenance.db"
-
-
-def content_hash(text: str) -> str:
-    """The hash used when an Article arrives without one: sha256 of its UTF-8 text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class Store:

@@ -19,7 +19,8 @@ from provenance.models import (
     ParagraphPair,
     Span,
 )
-from provenance.store import AddResult, Store, StoreError, content_hash, default_db_path
+from provenance.extract import content_hash
+from provenance.store import AddResult, Store, StoreError, default_db_path
 
 
 def make_article(article_id: str, paragraphs: list[str], **fields) -> Article:
