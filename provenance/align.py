@@ -16,7 +16,9 @@ from __future__ import annotations
 import difflib
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH, MinHashLSHEnsemble
@@ -30,15 +32,17 @@ MIN_UNIT_TOKENS = 6  # shorter paragraphs (bylines, subheads) are not matched on
 MIN_RUN = {False: 3, True: 6}  # aligned run length in tokens: words / unspaced characters
 MIN_PAIR_TOKENS = {False: 6, True: 12}
 MIN_SHARED_SHINGLES = 4
-# Derivation needs this many tokens in unquoted shared runs of MIN_RUN or more...
-MIN_DERIVED_TOKENS = {False: 12, True: 30}
-# ...a share of the shorter text in such runs, and a reuse score (see compare) above these.
+# The copy side of a derived pair needs this many tokens in unquoted shared runs of MIN_RUN
+# or more, and this share of its own tokens in such runs...
+MIN_DERIVED_TOKENS = {False: 8, True: 20}
+MIN_RUNS_SHARE = 0.04
+# ...and a reuse score (see compare) from REWRITE_SCORE; copy from COPY_SCORE.
 # Set on the COUNTER dev half (Urdu agency -> newspaper reuse, all 600 texts in one
-# folder): the best 3-class split of wholly / partially / non-derived, with the runs floor
-# kept high enough that two reports sharing only names and quotes stay apart.
-MIN_RUNS_SHARE = 0.07
-REWRITE_SCORE = 0.17
-COPY_SCORE = 0.38
+# folder): the best 3-class split of wholly / partially / non-derived with the newspaper
+# text read as the copy, the runs floors kept so that two reports sharing only names,
+# quotes and stock phrases stay apart.
+REWRITE_SCORE = 0.20
+COPY_SCORE = 0.58
 
 
 @dataclass
@@ -135,7 +139,9 @@ def find_matches(
 class Vocabulary:
     """Word weights for containment: inverse document frequency over the articles compared.
 
-    With fewer than MIN_IDF_ARTICLES articles, frequencies mean nothing and all words weigh 1.
+    With fewer than MIN_IDF_ARTICLES articles, frequencies mean nothing: a handful of
+    reports of one event share their topic words whether or not one copied the other, so
+    shared vocabulary is not counted at all (``weighted`` is False) and runs decide alone.
     """
 
     MIN_IDF_ARTICLES = 30
@@ -143,12 +149,13 @@ class Vocabulary:
     def __init__(self, by_article: dict[str, list[Unit]]):
         self.size = len(by_article)
         self.df: Counter[str] = Counter()
-        if self.size >= self.MIN_IDF_ARTICLES:
+        self.weighted = self.size >= self.MIN_IDF_ARTICLES
+        if self.weighted:
             for article_units in by_article.values():
                 self.df.update({t.text for u in article_units for t in u.tokens})
 
     def weight(self, word: str) -> float:
-        if not self.df:
+        if not self.weighted:
             return 1.0
         return math.log((1 + self.size) / (1 + self.df[word])) + 1.0
 
@@ -187,13 +194,15 @@ def compare(
     Runs of at least two identical tokens, in order, are the shared text (difflib's
     longest-match recursion, a monotone approximation of greedy string tiling). Runs inside
     quotation marks on either side are a third party's words and do not count as reuse.
-    Two figures decide, both on the shorter article: ``runs``, the share of its tokens in
-    unquoted shared runs of MIN_RUN tokens or more, and ``words``, the share of its
-    vocabulary found in the other article, weighted by rarity (IDF over the compared
-    articles). The reuse score is runs + words / 3. Derivation needs runs >= MIN_RUNS_SHARE
-    (shared vocabulary alone is what independent reports of one event have in common), at
-    least MIN_DERIVED_TOKENS tokens in such runs, and a score >= REWRITE_SCORE; copy from
-    COPY_SCORE. Without enough articles to weigh words (Vocabulary), every word weighs 1.
+    Each side is then read as the copy, since which way the text went is lineage's call:
+    its reuse score is the share of its tokens in unquoted shared runs plus half the share
+    of its content words found in the other article, weighted by rarity (IDF over the
+    compared articles; not counted with too few articles, see Vocabulary). That side is
+    derived ("rewrite", or "copy" from COPY_SCORE) when the score reaches REWRITE_SCORE,
+    at least MIN_RUNS_SHARE of its tokens lie in unquoted runs of MIN_RUN tokens or more,
+    and those runs hold MIN_DERIVED_TOKENS tokens: shared vocabulary alone is what
+    independent reports of one event have in common. The match takes the kind and score of
+    the side that looks most like a copy.
     """
     a_tokens = [(t, u) for u in a_units for t in u.tokens]
     b_tokens = [(t, u) for u in b_units for t in u.tokens]
@@ -223,13 +232,14 @@ def compare(
     if not by_pair:
         return None
 
-    shorter, longer = (a_tokens, b_tokens) if len(a_tokens) <= len(b_tokens) else (b_tokens, a_tokens)
-    longer_words = {t.text for t, _ in longer}
-    shorter_words = {t.text for t, _ in shorter}
-    total_weight = sum(vocabulary.weight(w) for w in shorter_words)
-    words = sum(vocabulary.weight(w) for w in shorter_words & longer_words) / total_weight
-    runs = long_free_tokens / len(shorter)
-    score = runs + words / 3
+    a_words, b_words = _vocabulary_containment(a_tokens, b_tokens, vocabulary, {a.language, b.language})
+    # Each side read as the copy: the share of its tokens in shared runs plus half the
+    # share of its (rarity-weighted) vocabulary found in the other.
+    a_score = free_run_tokens / len(a_tokens) + a_words / 2
+    b_score = free_run_tokens / len(b_tokens) + b_words / 2
+    floor = long_free_tokens >= MIN_DERIVED_TOKENS[unspaced]
+    a_kind = _copy_kind(a_score, long_free_tokens / len(a_tokens), floor)
+    b_kind = _copy_kind(b_score, long_free_tokens / len(b_tokens), floor)
 
     a_sizes = {u.paragraph.index: len(u.tokens) for u in a_units}
     b_sizes = {u.paragraph.index: len(u.tokens) for u in b_units}
@@ -242,13 +252,11 @@ def compare(
     a_cov = _covered([(s.a_start, s.a_end) for s in free]) / max(1, _content_length(a))
     b_cov = _covered([(s.b_start, s.b_end) for s in free]) / max(1, _content_length(b))
 
-    derived = (
-        runs >= MIN_RUNS_SHARE
-        and score >= REWRITE_SCORE
-        and long_free_tokens >= MIN_DERIVED_TOKENS[unspaced]
-    )
+    # The match's own kind and score are those of the side that looks most like a copy.
+    sides = [(a_kind is not None, a_score, a_kind), (b_kind is not None, b_score, b_kind)]
+    derived, score, kind = max(sides, key=lambda side: (side[0], side[1]))
     if derived:
-        kind = "copy" if score >= COPY_SCORE else "rewrite"
+        pass
     elif quoted_tokens >= free_run_tokens and quoted_tokens >= MIN_PAIR_TOKENS[unspaced]:
         kind = "shared_quote"
     elif long_free_tokens >= MIN_PAIR_TOKENS[unspaced]:
@@ -258,10 +266,21 @@ def compare(
     evidence = [
         f"{len(pairs)} paragraph pair(s) share text: {free_run_tokens} words in shared runs"
         + (f" (+{quoted_tokens} inside quotation marks, not counted)" if quoted_tokens else ""),
-        f"shared runs cover {a_cov:.0%} of {a.id} and {b_cov:.0%} of {b.id}; "
-        f"{words:.0%} of the shorter text's vocabulary recurs in the other; "
-        f"reuse score {score:.2f} (runs {runs:.0%} + vocabulary / 3)",
+        f"shared runs cover {a_cov:.0%} of {a.id} and {b_cov:.0%} of {b.id}",
+        *(
+            f"read as the copy, {x.id} has {free_run_tokens / n:.0%} of its words in shared runs"
+            + (f" and {words:.0%} of its rarity-weighted content words in the other" if vocabulary.weighted else "")
+            + f": reuse score {x_score:.2f} ({x_kind or 'not derived'})"
+            for x, n, words, x_score, x_kind in (
+                (a, len(a_tokens), a_words, a_score, a_kind),
+                (b, len(b_tokens), b_words, b_score, b_kind),
+            )
+        ),
     ]
+    if not vocabulary.weighted:
+        evidence.append(
+            f"shared vocabulary not counted: {vocabulary.size} articles are too few to tell rare words from common ones"
+        )
     if kind == "shared_quote":
         evidence.append("what they share is mostly a third party's quoted words: not derivation")
     elif kind == "incidental":
@@ -276,8 +295,50 @@ def compare(
         a_coverage=round(a_cov, 3),
         b_coverage=round(b_cov, 3),
         evidence=evidence,
+        a_score=round(a_score, 3),
+        b_score=round(b_score, 3),
+        a_kind=a_kind,
+        b_kind=b_kind,
     )
-    return match
+
+
+def _vocabulary_containment(
+    a_tokens, b_tokens, vocabulary: Vocabulary, languages: Iterable[str | None]
+) -> tuple[float, float]:
+    """Share of each side's distinct content words (weighted by rarity) the other side uses.
+
+    Stop words are left out: every text in a language shares them. (0, 0) when the
+    corpus is too small to weigh words (see Vocabulary).
+    """
+    stop = frozenset().union(*(stopwords(language) for language in languages))
+    a_words = {t.text for t, _ in a_tokens} - stop
+    b_words = {t.text for t, _ in b_tokens} - stop
+    if not vocabulary.weighted or not a_words or not b_words:
+        return 0.0, 0.0
+    shared = sum(vocabulary.weight(w) for w in a_words & b_words)
+    return (
+        shared / sum(vocabulary.weight(w) for w in a_words),
+        shared / sum(vocabulary.weight(w) for w in b_words),
+    )
+
+
+@lru_cache(maxsize=None)
+def stopwords(language: str | None) -> frozenset[str]:
+    """The stop words of ``language`` (ISO 639-1), normalised like tokens; empty if unknown."""
+    import stopwordsiso  # a 200 kB JSON file: loaded on first use
+
+    code = (language or "").split("-")[0].lower()
+    if not code or not stopwordsiso.has_lang(code):
+        return frozenset()
+    # Multi-word entries ("bao giờ") cannot match a single token; keep the single words.
+    return frozenset(fp.normalize_token(w) for w in stopwordsiso.stopwords(code) if " " not in w.strip())
+
+
+def _copy_kind(score: float, long_runs_share: float, enough_tokens: bool) -> str | None:
+    """What a side is if it is the copy: "copy", "rewrite", or None (not derived)."""
+    if not enough_tokens or long_runs_share < MIN_RUNS_SHARE or score < REWRITE_SCORE:
+        return None
+    return "copy" if score >= COPY_SCORE else "rewrite"
 
 
 def _split_block(a_tokens, b_tokens, block):

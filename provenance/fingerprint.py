@@ -45,13 +45,13 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
                 word,
             ):
                 s = m.start() + sub.start()
-                out.append(Token(_norm(sub.group()), s + offset, s + len(sub.group()) + offset))
+                out.append(Token(normalize_token(sub.group()), s + offset, s + len(sub.group()) + offset))
         else:
-            out.append(Token(_norm(word), m.start() + offset, m.end() + offset))
+            out.append(Token(normalize_token(word), m.start() + offset, m.end() + offset))
     return out
 
 
-def _norm(word: str) -> str:
+def normalize_token(word: str) -> str:
     return unicodedata.normalize("NFKC", word).casefold()
 
 

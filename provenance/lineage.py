@@ -80,7 +80,10 @@ def build_forest(
         for parent, child, dir_conf in ((a, b, confidence_a_parent), (b, a, 1 - confidence_a_parent)):
             if dir_conf < 0.5:
                 continue  # the evidence points the other way: this one is the copy
-            strength = _text_strength(match)
+            kind, score = match.as_copy(child.id)
+            if kind is None:
+                continue  # little of the child's own text comes from the other article
+            strength = _text_strength(kind, score)
             # The aligner's own direction lines are restated below, weighed with the rest.
             evidence = [e for e in match.evidence if not e.startswith("direction")]
             gap = _days_apart(parent, child)
@@ -98,7 +101,7 @@ def build_forest(
                 Candidate(
                     parent=parent.id,
                     child=child.id,
-                    kind=match.kind,
+                    kind=kind,
                     confidence=round(strength * (0.5 + 0.5 * dir_conf), 3),
                     evidence=evidence,
                     argued=dir_conf >= ARGUED,
@@ -169,11 +172,11 @@ def _days_apart(a: Article, b: Article) -> int | None:
     return abs((second - first).days)
 
 
-def _text_strength(match: Match) -> float:
-    """0.5-0.95: how strongly the shared text alone says one article derives from the other."""
-    if match.kind == "translation":
-        return 0.5 + 0.45 * min(1.0, match.score)
-    return 0.5 + 0.45 * min(1.0, match.score / 0.5)
+def _text_strength(kind: str, score: float) -> float:
+    """0.5-0.95: how strongly the shared text alone says the child derives from the parent."""
+    if kind == "translation":
+        return 0.5 + 0.45 * min(1.0, score)
+    return 0.5 + 0.45 * min(1.0, score / 0.5)
 
 
 def _credits_by_article(

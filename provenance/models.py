@@ -127,6 +127,21 @@ class Match:
     direction: tuple[str, str] | None = None
     direction_confidence: float = 0.0
     evidence: list[str] = field(default_factory=list)
+    # Each side read as the copy: its reuse score, and the kind of copy it would be (None
+    # when that side's text does not show derivation). Set by the monolingual aligner;
+    # None for translations, which read the same both ways. Lineage uses the child's side.
+    a_score: float | None = None
+    b_score: float | None = None
+    a_kind: str | None = None
+    b_kind: str | None = None
+
+    def as_copy(self, article_id: str) -> tuple[str | None, float]:
+        """(kind, score) of the match with ``article_id`` read as the copy."""
+        if article_id == self.a and self.a_score is not None:
+            return self.a_kind, self.a_score
+        if article_id == self.b and self.b_score is not None:
+            return self.b_kind, self.b_score
+        return (self.kind if self.kind in ("copy", "rewrite", "translation") else None), self.score
 
 
 @dataclass

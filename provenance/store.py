@@ -365,6 +365,10 @@ class Store:
                 ),
                 direction_confidence=row["direction_confidence"],
                 evidence=json.loads(row["evidence"]),
+                a_score=row["a_score"],
+                b_score=row["b_score"],
+                a_kind=row["a_kind"],
+                b_kind=row["b_kind"],
             )
             for row in self._db.table("matches").rows_where(order_by="id")
         ]
@@ -498,4 +502,8 @@ def _match_row(match_id: int, match: Match) -> dict:
         "direction_child": child,
         "direction_confidence": float(match.direction_confidence),
         "evidence": json.dumps(list(match.evidence), ensure_ascii=False),
+        "a_score": None if match.a_score is None else float(match.a_score),
+        "b_score": None if match.b_score is None else float(match.b_score),
+        "a_kind": match.a_kind,
+        "b_kind": match.b_kind,
     }

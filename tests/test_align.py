@@ -1,4 +1,6 @@
-from provenance.align import find_matches, quote_regions
+import random
+
+from provenance.align import find_matches, quote_regions, stopwords
 from provenance.fingerprint import shingles, tokenize
 from provenance.models import Article
 from provenance.pipeline import prepare
@@ -94,3 +96,57 @@ def test_quote_regions_tolerate_a_lost_opening_mark():
     regions = quote_regions(text)
     assert regions[0] == (0, text.index("”") + 1)
     assert text[regions[1][0]:regions[1][1]] == '"no comment"'
+
+
+FILLER_WORDS = ("orchard harvest violin glacier lantern meadow pepper quartz saddle tundra velvet walnut "
+                "anchor biscuit canyon dolphin ember falcon garnet hazel igloo jasmine kettle lemon "
+                "marble nutmeg olive pebble quiver raven sapphire thistle umber vessel willow yarrow").split()
+
+
+def filler(seed: int) -> str:
+    """A paragraph of words unrelated to the test story, different for each seed."""
+    rng = random.Random(seed)
+    return f"Filler {seed}\n\n" + " ".join(rng.choice(FILLER_WORDS) for _ in range(60)) + "."
+
+
+def test_each_side_is_read_as_the_copy():
+    short = "\n\n".join(SOURCE.split("\n\n")[:3])
+    # The long article quotes the short one whole and goes on with plenty of its own text.
+    long = short + "\n\n" + "\n\n".join(filler(i).split("\n\n")[1] for i in range(6))
+    match = find_matches([article("short", short), article("long", long)])[0]
+    assert (match.a, match.b) == ("long", "short")
+    assert match.b_kind == "copy" and match.b_score > 0.9
+    assert match.a_kind is None and match.a_score < 0.2
+    assert match.kind == "copy" and match.score == match.b_score
+    assert any("read as the copy, long" in line and "not derived" in line for line in match.evidence)
+
+
+def test_small_corpus_does_not_count_shared_vocabulary():
+    (match,) = find_matches([article("a", SOURCE), article("b", COPY)])
+    assert any("too few to tell rare words" in line for line in match.evidence)
+
+
+def test_with_enough_articles_rare_shared_words_count():
+    # A heavy rewrite: short shared runs, but the story's rare words recur.
+    rewrite = """Dockers down tools
+
+Harbour authority talks collapsed over a proposed pay freeze, and dock workers walked off the job on Monday.
+
+Their union wants wages indexed to inflation, six percent last year, and the freeze withdrawn before the strike ends.
+
+Vessels waiting at anchor offshore could mean shortages of fuel and grain for the region, shipping companies warned.
+"""
+    pair = [article("source", SOURCE), article("rewrite", rewrite)]
+    (alone,) = find_matches(pair)
+    matches = by_pair(find_matches(pair + [article(f"filler{i}", filler(i)) for i in range(30)]))
+    match = matches[frozenset(("source", "rewrite"))]
+    assert match.as_copy("rewrite")[0] in ("copy", "rewrite")
+    assert match.as_copy("rewrite")[1] > alone.as_copy("rewrite")[1] + 0.2
+    assert any("rarity-weighted content words" in line for line in match.evidence)
+    assert all(m.kind not in ("copy", "rewrite") for pair, m in matches.items() if "source" not in pair)
+
+
+def test_stop_words_are_normalised_single_words():
+    assert {"the", "and", "of"} <= stopwords("en")
+    assert all(" " not in w for w in stopwords("vi"))
+    assert stopwords("xx") == frozenset() and stopwords(None) == frozenset()

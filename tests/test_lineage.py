@@ -103,3 +103,24 @@ def test_reuse_weeks_later_is_weaker_and_says_why():
                        [rewrite("a", "b", score=0.5)], [], REGISTRY)[0]
     assert far and far[0].confidence < near[0].confidence
     assert any("days apart" in line for line in far[0].evidence)
+
+
+def test_the_edge_takes_the_kind_of_the_child_side():
+    early = article("early", "outlet:daily-paper", "2024-01-01")
+    late = article("late", "outlet:evening-paper", "2024-01-02")
+    # The early article is wholly inside the late one; the late one adds much of its own.
+    match = Match(a="early", b="late", kind="copy", score=0.9, a_score=0.9, b_score=0.3,
+                  a_kind="copy", b_kind="rewrite", evidence=["shared text"])
+    edges, _ = build_forest([early, late], [match], [], REGISTRY)
+    assert parents(edges) == {"late": "early"}
+    assert edges[0].kind == "rewrite"
+
+
+def test_no_edge_when_the_child_side_shows_no_derivation():
+    early = article("early", "outlet:daily-paper", "2024-01-01")
+    late = article("late", "outlet:evening-paper", "2024-01-02")
+    # Only the earlier article reads as a copy, but the dates say it came first.
+    match = Match(a="early", b="late", kind="copy", score=0.9, a_score=0.9, b_score=0.1,
+                  a_kind="copy", b_kind=None, evidence=["shared text"])
+    edges, _ = build_forest([early, late], [match], [], REGISTRY)
+    assert edges == []

@@ -223,6 +223,7 @@ def sample_analysis() -> tuple[list[Outlet], list[Match], list[Edge]]:
               direction_confidence=0.6, evidence=["«Theo FT» kept untranslated", "17 of 19 aligned"]),
         Match("b.txt", "c.txt", "shared_quote", 0.3, [ParagraphPair(4, 5, 0.5, [Span(1, 2, 3, 4, True)])]),
         Match("c.txt", "d.txt", "copy", 1.0),
+        Match("d.txt", "e.txt", "copy", 0.7, a_score=0.7, b_score=0.25, a_kind="copy", b_kind=None),
     ]
     edges = [
         Edge("a.txt", "b.txt", "translation", 0.9, ["17 of 19 paragraphs aligned in order"],
@@ -354,3 +355,17 @@ def test_default_db_path_prefers_the_environment(monkeypatch, tmp_path):
     path = default_db_path()
     assert path == tmp_path / "app" / "provenance" / "provenance.db"
     assert path.parent.is_dir()
+
+
+def test_a_version_1_database_gains_the_match_sides_and_keeps_its_matches(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    migrate(db, load_migrations()[:1])
+    db["matches"].insert({"id": 1, "a": "x.txt", "b": "y.txt", "kind": "rewrite", "score": 0.3, "method": "align"})
+    db.close()
+    with Store(path) as store:
+        (match,) = store.matches()
+    assert schema_version(sqlite_utils.Database(path)) == load_migrations()[-1].version
+    assert (match.a_score, match.b_score, match.a_kind, match.b_kind) == (None, None, None, None)
+    # Without sides, a match reads the same both ways: its own kind and score.
+    assert match.as_copy("x.txt") == match.as_copy("y.txt") == ("rewrite", 0.3)
