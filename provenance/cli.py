@@ -6,7 +6,11 @@ import sys
 
 import click
 
-from . import pipeline, report
+from . import language
+
+language.warm_up()  # overlaps the language model's load with the imports below
+
+from . import pipeline, report  # noqa: E402
 from .store import Store, StoreError, default_db_path
 
 DB_HELP = (

