@@ -16,7 +16,6 @@ from __future__ import annotations
 import difflib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -232,9 +231,9 @@ def compare(
     if not by_pair:
         return None
 
-    a_words, b_words = _vocabulary_containment(a_tokens, b_tokens, vocabulary, {a.language, b.language})
+    a_words, b_words = _vocabulary_containment(a_tokens, b_tokens, vocabulary, frozenset((a.language, b.language)))
     # Each side read as the copy: the share of its tokens in shared runs plus half the
-    # share of its (rarity-weighted) vocabulary found in the other.
+    # share of its rarity-weighted content words found in the other.
     a_score = free_run_tokens / len(a_tokens) + a_words / 2
     b_score = free_run_tokens / len(b_tokens) + b_words / 2
     floor = long_free_tokens >= MIN_DERIVED_TOKENS[unspaced]
@@ -255,14 +254,13 @@ def compare(
     # The match's own kind and score are those of the side that looks most like a copy.
     sides = [(a_kind is not None, a_score, a_kind), (b_kind is not None, b_score, b_kind)]
     derived, score, kind = max(sides, key=lambda side: (side[0], side[1]))
-    if derived:
-        pass
-    elif quoted_tokens >= free_run_tokens and quoted_tokens >= MIN_PAIR_TOKENS[unspaced]:
-        kind = "shared_quote"
-    elif long_free_tokens >= MIN_PAIR_TOKENS[unspaced]:
-        kind = "incidental"
-    else:
-        return None  # nothing worth showing: a few common word pairs
+    if not derived:
+        if quoted_tokens >= free_run_tokens and quoted_tokens >= MIN_PAIR_TOKENS[unspaced]:
+            kind = "shared_quote"
+        elif long_free_tokens >= MIN_PAIR_TOKENS[unspaced]:
+            kind = "incidental"
+        else:
+            return None  # nothing worth showing: a few common word pairs
     evidence = [
         f"{len(pairs)} paragraph pair(s) share text: {free_run_tokens} words in shared runs"
         + (f" (+{quoted_tokens} inside quotation marks, not counted)" if quoted_tokens else ""),
@@ -303,14 +301,14 @@ def compare(
 
 
 def _vocabulary_containment(
-    a_tokens, b_tokens, vocabulary: Vocabulary, languages: Iterable[str | None]
+    a_tokens, b_tokens, vocabulary: Vocabulary, languages: frozenset[str | None]
 ) -> tuple[float, float]:
     """Share of each side's distinct content words (weighted by rarity) the other side uses.
 
     Stop words are left out: every text in a language shares them. (0, 0) when the
     corpus is too small to weigh words (see Vocabulary).
     """
-    stop = frozenset().union(*(stopwords(language) for language in languages))
+    stop = _stopwords_of(languages)
     a_words = {t.text for t, _ in a_tokens} - stop
     b_words = {t.text for t, _ in b_tokens} - stop
     if not vocabulary.weighted or not a_words or not b_words:
@@ -332,6 +330,11 @@ def stopwords(language: str | None) -> frozenset[str]:
         return frozenset()
     # Multi-word entries ("bao giờ") cannot match a single token; keep the single words.
     return frozenset(fp.normalize_token(w) for w in stopwordsiso.stopwords(code) if " " not in w.strip())
+
+
+@lru_cache(maxsize=64)
+def _stopwords_of(languages: frozenset[str | None]) -> frozenset[str]:
+    return frozenset().union(*(stopwords(language) for language in languages))
 
 
 def _copy_kind(score: float, long_runs_share: float, enough_tokens: bool) -> str | None:

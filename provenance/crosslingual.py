@@ -8,8 +8,8 @@
    a margin against each side's nearest neighbours, as in bitext mining. Only those
    pairs' articles get all their paragraphs embedded (the model is the slow part).
    Either way paragraphs are aligned monotonically: a translation keeps paragraph order
-   and proportions. Same-story articles share facts and a few quotes, not an ordered run of paragraphs
-   covering most of one side, so they are rejected.
+   and proportions. Same-story articles share facts and a few quotes, not an ordered run
+   of paragraphs covering most of one side, so they are rejected.
 3. Direction: publication dates, credits to the other's outlet, artifacts carried over
    (template placeholders, the other site's related-article teasers), content one side
    lacks. When nothing decides, the evidence says so and the confidence stays 0.5.
