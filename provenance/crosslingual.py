@@ -119,26 +119,24 @@ def _find_with_anchors(docs: list[_Doc], candidates: set[tuple[int, int]]) -> li
 def _find_with_embeddings(
     docs: list[_Doc], candidates: set[tuple[int, int]], embedder: Embedder, cache: EmbeddingCache | None
 ) -> list[Match]:
-    # Embed only pairs worth it: anchors already line up in order over part of the text,
+    # Anchors alone never verified a false pair on the dev data: a pair they verify keeps
+    # their answer, and only the rest is embedded (the model is the slow part).
+    found = {(i, j): m for i, j in sorted(candidates) if (m := _verify(docs[i], docs[j], None))}
+    # Embed the rest only where worth it: anchors line up in order over part of the text,
     # or the two openings stand out as each other's cross-language neighbours.
-    promising = {(i, j) for i, j in candidates if _anchor_prefilter(docs[i], docs[j])}
+    promising = {(i, j) for i, j in candidates - found.keys() if _anchor_prefilter(docs[i], docs[j])}
     standout, mutual = _lead_candidates(docs, embedder, cache)
     # In a dense neighbourhood (many articles on one story) a translation's opening may not
     # stand out; being mutual near neighbours plus sharing anchors is then enough to check.
     promising |= {
         (i, j) for i, j in standout | (mutual & candidates)
-        if not _numbers_disagree(docs[i], docs[j])
+        if (i, j) not in found and not _numbers_disagree(docs[i], docs[j])
     }
-    # Anchors alone never verified a false pair on the dev data: a pair they verify keeps
-    # their answer, and only the rest is embedded (the model is the slow part).
-    by_anchors = {(i, j): m for i, j in candidates & promising if (m := _verify(docs[i], docs[j], None))}
-    rest = sorted(promising - set(by_anchors))
-    needed = sorted({i for pair in rest for i in pair})
+    needed = sorted({i for pair in promising for i in pair})
     # Related-article teasers are aligned by anchors only: they never decide anything.
     texts = [u.paragraph.text for i in needed for u in docs[i].units if not u.related]
     vectors = embed_cached(texts, embedder, cache)
-    by_embeddings = {(i, j): m for i, j in rest if (m := _verify(docs[i], docs[j], vectors))}
-    found = by_anchors | by_embeddings
+    found |= {(i, j): m for i, j in promising if (m := _verify(docs[i], docs[j], vectors))}
     return [found[pair] for pair in sorted(found)]
 
 

@@ -22,10 +22,8 @@ from datetime import date
 
 import networkx as nx
 
-from .models import Article, Attribution, Edge, Match, Outlet
+from .models import DERIVED_KINDS, Article, Attribution, Edge, Match, Outlet
 from .outlets import OutletRegistry
-
-DERIVED_KINDS = ("copy", "rewrite", "translation")
 
 # How much one credit of each kind says "my text comes from that outlet".
 CREDIT_WEIGHT = {

@@ -109,6 +109,10 @@ class ParagraphPair:
     method: str = "minhash"  # minhash | anchors | embedding
 
 
+# Match kinds that show derivation (the others are listed, never edges).
+DERIVED_KINDS = ("copy", "rewrite", "translation")
+
+
 @dataclass
 class Match:
     """A verified pair of articles that share text, monolingual or across languages."""
@@ -141,7 +145,7 @@ class Match:
             return self.a_kind, self.a_score
         if article_id == self.b and self.b_score is not None:
             return self.b_kind, self.b_score
-        return (self.kind if self.kind in ("copy", "rewrite", "translation") else None), self.score
+        return (self.kind if self.kind in DERIVED_KINDS else None), self.score
 
 
 @dataclass

@@ -16,8 +16,11 @@ FIXTURES = Path(__file__).parent / "fixtures" / "crosslingual"
 
 
 def load(name: str, language: str, **meta) -> Article:
+    return inline(name, language, (FIXTURES / name).read_text(encoding="utf-8"), **meta)
+
+
+def inline(name: str, language: str, text: str, **meta) -> Article:
     """One paragraph per line; lines like '[anuncio_1]' are ad boilerplate."""
-    text = (FIXTURES / name).read_text(encoding="utf-8")
     paragraphs, offset = [], 0
     for line in text.split("\n"):
         if line.strip():
@@ -146,15 +149,6 @@ Los clientes hicieron cola ante las pocas tiendas que siguieron abiertas, y algu
 La asociación de panaderos pidió impuestos más bajos sobre la energía y un fondo para las pequeñas empresas familiares.
 Un portavoz del ministerio dijo que el gobierno estudiaba las propuestas y que respondería pronto.
 """
-
-
-def inline(name: str, language: str, text: str) -> Article:
-    paragraphs, offset = [], 0
-    for line in text.split("\n"):
-        if line.strip():
-            paragraphs.append(Paragraph(len(paragraphs), offset, offset + len(line), line, language))
-        offset += len(line) + 1
-    return Article(id=name, source=name, text=text, language=language, paragraphs=paragraphs)
 
 
 def test_multilingual_embeddings_align_what_anchors_cannot():
