@@ -597,15 +597,14 @@ def _page_url(canonical: str | None, fetched: str | None) -> str | None:
 
 
 def _set_outlet(article: Article, registry: OutletLookup) -> None:
-    outlet = None
-    for key in (article.url, article.domain, article.outlet_name):
-        if key:
-            outlet = registry.resolve(key)
-            if outlet is not None:
-                break
+    # The site's own name first (JSON outlet, og:site_name): one domain can host several
+    # outlets (navbharattimes.indiatimes.com is not The Times of India).
+    outlet = registry.resolve(article.outlet_name) if article.outlet_name else None
     if outlet is None and article.outlet_name:
         outlet = registry.outlet_for(article.outlet_name)
+    for key in (article.url, article.domain):
+        if outlet is None and key:
+            outlet = registry.resolve(key)
     if outlet is not None:
         article.outlet = outlet.id
         article.outlet_name = article.outlet_name or outlet.name
-

@@ -54,6 +54,11 @@ class Article:
     paragraphs: list[Paragraph] = field(default_factory=list)
     content_hash: str = ""
     format: str = "txt"
+    # Why ``outlet`` is the publisher: metadata, or cues in the text (masthead, copyright
+    # line, the agency's own dateline...). Empty when the publisher is unknown.
+    publisher_evidence: list[str] = field(default_factory=list)
+    # Where ``published`` comes from: "metadata", or the text as written ("Stand: 26.08.2025").
+    published_evidence: str | None = None
 
     def content_paragraphs(self) -> list[Paragraph]:
         return [p for p in self.paragraphs if p.is_content]
@@ -87,6 +92,8 @@ class Attribution:
     language: str | None = None
     # False for credits that are not a text source (photo credits).
     text_source: bool = True
+    # A credit to the article's own publisher ("Kaub (dpa) -" in a dpa story): kept, never a parent.
+    self: bool = False
 
 
 @dataclass

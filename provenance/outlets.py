@@ -91,6 +91,9 @@ class OutletEntry:
     aliases: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     wire: bool = False
+    # Languages an agency publishes in (ISO 639-1); empty = not stated. A dateline of an
+    # agency in a language it does not publish in marks a translation by someone else.
+    languages: tuple[str, ...] = ()
 
     def to_outlet(self) -> Outlet:
         return Outlet(id=self.id, name=self.name, domains=list(self.domains))
@@ -148,6 +151,7 @@ class OutletRegistry:
                     aliases=tuple(a.strip() for a in aliases if a.strip()),
                     domains=tuple(d.strip().lower() for d in domains if d.strip()),
                     wire=bool(raw.get("wire", False)),
+                    languages=tuple(str(code).lower() for code in raw.get("languages", [])),
                 )
             )
         return cls(entries)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import BinaryIO
 
-from . import align, crosslingual, fingerprint, lineage, segment
+from . import align, crosslingual, fingerprint, lineage, publisher, segment
 from .attribution import extract_attributions
 from .extract import ExtractError, extract, guess_title
 from .ingest import iter_documents
@@ -59,6 +59,8 @@ class TraceResult:
                     "language": a.language,
                     "outlet": a.outlet,
                     "published": a.published,
+                    "published_evidence": a.published_evidence,
+                    "publisher_evidence": a.publisher_evidence,
                     "url": a.url,
                     "paragraphs": len(a.paragraphs),
                     "boilerplate_paragraphs": sum(1 for p in a.paragraphs if not p.is_content),
@@ -77,6 +79,7 @@ class TraceResult:
                     "start": x.start,
                     "end": x.end,
                     "text_source": x.text_source,
+                    "self": x.self,
                 }
                 for x in self.attributions
             ],
@@ -155,23 +158,27 @@ def ingest(
         if on_error:
             on_error(error)
 
-    batch: list[Article] = []
+    batch: list[tuple[Article, list[Attribution]]] = []
     for item in iter_documents(inputs, stdin=stdin, fetch=fetch):
         if isinstance(item, InputError):
             fail(item)
             continue
         try:
-            batch.append(prepare(extract(item, registry=registry)))
+            article = prepare(extract(item, registry=registry))
         except ExtractError as exc:
             fail(InputError(item.id, str(exc)))
+            continue
+        credits = extract_attributions(article, registry)
+        publisher.apply_publisher(article, publisher.infer_publisher(article, credits, registry), credits)
+        batch.append((article, credits))
     # An outlet's own furniture repeats across its articles (this batch and the archive).
-    outlets = {a.outlet for a in batch if a.outlet}
+    articles = [article for article, _ in batch]
+    outlets = {a.outlet for a in articles if a.outlet}
     archive = [a for a in store.articles() if a.outlet in outlets] if outlets else []
-    segment.mark_repeated(batch + archive)
+    segment.mark_repeated(articles + archive)
 
-    for article in batch:
+    for article, credits in batch:
         try:
-            credits = extract_attributions(article, registry)
             signatures = {u.paragraph.index: u.minhash.hashvalues for u in align.prepare(article)}
             result = store.add_article(article, credits, signatures)
         except StoreError as exc:

@@ -232,6 +232,8 @@ class Store:
                 paragraphs=paragraphs[row["id"]],
                 content_hash=row["content_hash"],
                 format=row["format"],
+                publisher_evidence=json.loads(row["publisher_evidence"] or "[]"),
+                published_evidence=row["published_evidence"],
             )
             for row in rows
         ]
@@ -255,6 +257,7 @@ class Store:
                 end=row["end_offset"],
                 language=row["language"],
                 text_source=bool(row["text_source"]),
+                self=bool(row["self"]),
             )
             for row in self._db.table("attributions").rows_where(where, args, order_by="id")
         ]
@@ -456,6 +459,8 @@ def _article_row(article: Article, digest: str) -> dict:
         "language": article.language,
         "content_hash": digest,
         "format": article.format,
+        "publisher_evidence": json.dumps(list(article.publisher_evidence), ensure_ascii=False),
+        "published_evidence": article.published_evidence,
     }
 
 
@@ -483,6 +488,7 @@ def _attribution_row(attribution: Attribution) -> dict:
         "end_offset": int(attribution.end),
         "language": attribution.language,
         "text_source": bool(attribution.text_source),
+        "self": bool(attribution.self),
     }
 
 
