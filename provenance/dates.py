@@ -569,10 +569,11 @@ def _tail_start(text: str, paragraphs: list[tuple[int, int]] | None) -> int:
 
 def _score(evidence: DateEvidence, label: str | None) -> float:
     if evidence.role == "timestamp":
-        base = {"published": 6.0, "updated": 5.0}.get(label or "", 3.5)
-        if evidence.precision == "datetime":
-            base += 1
-        return base
+        if label:
+            return (6.0 if label == "published" else 5.0) + (evidence.precision == "datetime")
+        # An unlabelled line with only a date is often the site's today-banner: below a
+        # dateline, whose year it may still supply.
+        return 4.5 if evidence.precision == "datetime" else 2.5
     if evidence.role == "dateline":
         return 4.5 if evidence.precision != "day" else 3.0
     return 0.0
