@@ -78,12 +78,16 @@ _NAME_STOP_WORDS = frozenset(
     also however meanwhile monday tuesday wednesday thursday friday saturday sunday january
     february march april may june july august september october november december""".split()
 )
-_OPEN_WRAPPERS = "«„“\"《「『‹"
-_CLOSE_WRAPPERS = "»“”\"》」』›"
+_OPEN_WRAPPERS = "«„“\"《「『‹'‘"
+_CLOSE_WRAPPERS = "»“”\"》」』›'’"
+# A guarded alias (an outlet name that is also an ordinary word) counts only inside these.
+_GUARD_QUOTES = {"'": "'’", "‘": "’'", '"': '"', "“": "”\"", "«": "»", "„": "“”"}
+_GUARD_BRACKETS = {"(": ")", "（": "）", "[": "]"}
 
 
 # Sentinels (private-use characters) that stand for known names in the masked text.
 _ALIAS_MARK_A, _ALIAS_MARK_B, _DOMAIN_MARK = "\uE000", "\uE001", "\uE002"
+_ALIAS_MARKS = (_ALIAS_MARK_A, _ALIAS_MARK_B)
 _KNOWN_SLOT = "(?:\uE000+|\uE001+)"
 _DOMAIN_SLOT = "\uE002+"
 
@@ -117,6 +121,7 @@ class LanguageRules:
     prefixes: list[str] = field(default_factory=list)
     nouns: list[str] = field(default_factory=list)
     publication_words: list[str] = field(default_factory=list)
+    non_news_words: list[str] = field(default_factory=list)
     list_separators: list[str] = field(default_factory=list)
     patterns: list[PatternSpec] = field(default_factory=list)
 
@@ -136,6 +141,10 @@ class PatternSet:
     @property
     def publication_words(self) -> frozenset[str]:
         return frozenset(w.casefold() for r in self.languages.values() for w in r.publication_words)
+
+    @property
+    def non_news_words(self) -> frozenset[str]:
+        return frozenset(w.casefold() for r in self.languages.values() for w in r.non_news_words)
 
     @property
     def separators(self) -> list[str]:
@@ -217,6 +226,7 @@ def _parse_language_file(data: dict, source: str) -> LanguageRules:
         prefixes=list(data.get("outlet_prefixes", [])),
         nouns=list(data.get("outlet_nouns", [])),
         publication_words=list(data.get("publication_words", [])),
+        non_news_words=list(data.get("non_news_words", [])),
         list_separators=list(data.get("list_separators", [])),
     )
     for order, raw in enumerate(data.get("pattern", []), start=1):
@@ -340,6 +350,9 @@ class _Extractor:
                 spellings |= _spelling_variants(spelling)
             domains.update(entry.domains)
         self.known_alias_re = _alias_group_regex(spellings)
+        guarded = {v for entry in registry for spelling in entry.guarded_aliases for v in _spelling_variants(spelling)}
+        self.guarded_finder = regex.compile(_alias_group_regex(guarded)) if guarded else None
+        self.non_news_words = patterns.non_news_words
         known_domains = sorted(domains, key=len, reverse=True)
         self.known_domain_re = (
             r"(?<![\w.-])(?:www\.)?(?:" + "|".join(regex.escape(d) for d in known_domains) + r")(?![\w-])"
@@ -365,7 +378,8 @@ class _Extractor:
         if rules.language != COMMON_LANGUAGE:
             prefix_words += list(self.patterns.languages.get(COMMON_LANGUAGE, LanguageRules("*")).prefixes)
         prefix = _words_regex(prefix_words)
-        names = [_KNOWN_SLOT]
+        # Registry domains stand for their outlet in name slots too ("Sumber: vnexpress.net").
+        names = [_KNOWN_SLOT, _DOMAIN_SLOT]
         if spec.slot == "domain":
             names = [_DOMAIN_SLOT]
         if spec.unknown != "no":
@@ -426,7 +440,29 @@ class _Extractor:
                 continue
             chars[found.start() : found.end()] = marks[turn] * (found.end() - found.start())
             turn ^= 1
+        if self.guarded_finder:
+            for found in self.guarded_finder.finditer(partly):
+                if self._is_guarded_credit(partly, found.start(), found.end()) and not any(
+                    c in _ALIAS_MARKS for c in chars[found.start() : found.end()]
+                ):
+                    chars[found.start() : found.end()] = marks[turn] * (found.end() - found.start())
+                    turn ^= 1
         return "".join(chars)
+
+    @staticmethod
+    def _is_guarded_credit(text: str, start: int, end: int) -> bool:
+        """A guarded alias names its outlet when quoted ("ने 'भाषा' को बताया") or bracketed
+        after a date or at the end of the paragraph ("शिमला, 14 जुलाई (भाषा)", "... (भाषा)"),
+        not as a bracketed abbreviation after a full name ("Tehreek-e-Insaf (PTI)")."""
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        if before in _GUARD_QUOTES:
+            return bool(after) and after in _GUARD_QUOTES[before]
+        if before in _GUARD_BRACKETS and after == _GUARD_BRACKETS[before]:
+            dated = bool(regex.search(r"\d", text[max(0, start - 26) : start]))
+            closing = not regex.search(r"[\p{L}\p{N}]", text[end + 1 :])
+            return dated or closing
+        return False
 
     def _is_name_tail(self, text: str, found: regex.Match) -> bool:
         """A generic one-word alias ("Times", "Post") that ends a longer capitalised name
@@ -451,6 +487,8 @@ class _Extractor:
             return self.registry.outlet_for(spec.fixed_outlet).id, start, end
         name = text[start:end]
         entry = self.registry.resolve_entry(name)
+        if entry and not entry.news:
+            return None  # a weather service or ministry is a source of facts, not of text
         if entry:
             # "The Verge", "The Information": keep the article that is part of the name.
             if entry.name.startswith("The ") and text[max(0, start - 4) : start] in ("The ", "the "):
@@ -461,6 +499,8 @@ class _Extractor:
         found = self.known_finder.search(name)
         inner = self.registry.resolve_entry(found.group()) if found else None
         if inner and found.group().casefold() not in self.publication_words:
+            if not inner.news:
+                return None
             return inner.id, start + found.start(), start + found.end()
         if spec.unknown == "no":
             return None
@@ -474,9 +514,12 @@ class _Extractor:
             words.pop()
         if not words:
             return None
-        # A possessive ends the name: "the NFL Network’s Rich Eisen" -> "NFL Network".
+        # A possessive ends the name: "the NFL Network’s Rich Eisen" -> "NFL Network";
+        # so does a sentence end: "by Harbour Wire. Port Daily" -> "Harbour Wire".
         for i, word in enumerate(words):
-            if regex.search(r"['’]s?$", word.group()) and i < len(words) - 1:
+            if i < len(words) - 1 and (
+                regex.search(r"['’]s?$", word.group()) or regex.fullmatch(r"[^.]*\p{Ll}{2}\.", word.group())
+            ):
                 words = words[: i + 1]
                 break
         s, e = start + words[0].start(), start + words[-1].end()
@@ -498,6 +541,9 @@ class _Extractor:
             if w.casefold() not in self.publication_words and not regex.fullmatch(_NAME_JOINER, w, regex.I)
         ]
         if not distinctive:
+            return None
+        # "the Korea Meteorological Agency", "the Interior Ministry" are sources of facts.
+        if any(w.casefold() in self.non_news_words for w in regex.findall(r"[\p{L}\p{N}]+", trimmed)):
             return None
         if typed or self._looks_like_publication(trimmed):
             return self.registry.outlet_for(trimmed).id, s, e

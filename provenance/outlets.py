@@ -94,13 +94,19 @@ class OutletEntry:
     # Languages an agency publishes in (ISO 639-1); empty = not stated. A dateline of an
     # agency in a language it does not publish in marks a translation by someone else.
     languages: tuple[str, ...] = ()
+    # False for organisations patterns may catch that publish no news (weather services,
+    # ministries, police, companies): they are sources of facts, never of an article's text.
+    news: bool = True
+    # Spellings that are also ordinary words or another body's abbreviation ("भाषा" is
+    # "language"): they name this outlet only when quoted or bracketed as a credit.
+    guarded_aliases: tuple[str, ...] = ()
 
     def to_outlet(self) -> Outlet:
         return Outlet(id=self.id, name=self.name, domains=list(self.domains))
 
     @property
     def spellings(self) -> tuple[str, ...]:
-        """Canonical name and every alias, as written in the file."""
+        """Canonical name and every alias (not the guarded ones), as written in the file."""
         return (self.name, *self.aliases)
 
 
@@ -141,8 +147,13 @@ class OutletRegistry:
                 raise RegistryError(f"{source}: outlet #{number} has no name")
             aliases = raw.get("aliases", [])
             domains = raw.get("domains", [])
-            if not all(isinstance(a, str) for a in aliases) or not all(isinstance(d, str) for d in domains):
-                raise RegistryError(f"{source}: outlet {raw['name']!r}: aliases and domains must be strings")
+            guarded = raw.get("guarded_aliases", [])
+            if not all(isinstance(a, str) for a in [*aliases, *domains, *guarded]):
+                raise RegistryError(
+                    f"{source}: outlet {raw['name']!r}: aliases, guarded_aliases and domains must be strings"
+                )
+            if not isinstance(raw.get("news", True), bool) or not isinstance(raw.get("wire", False), bool):
+                raise RegistryError(f"{source}: outlet {raw['name']!r}: news and wire must be true or false")
             name = raw["name"].strip()
             entries.append(
                 OutletEntry(
@@ -152,6 +163,8 @@ class OutletRegistry:
                     domains=tuple(d.strip().lower() for d in domains if d.strip()),
                     wire=bool(raw.get("wire", False)),
                     languages=tuple(str(code).lower() for code in raw.get("languages", [])),
+                    news=raw.get("news", True),
+                    guarded_aliases=tuple(a.strip() for a in guarded if a.strip()),
                 )
             )
         return cls(entries)
@@ -160,7 +173,7 @@ class OutletRegistry:
         if entry.id in self._by_id:
             raise RegistryError(f"duplicate outlet id {entry.id} ({entry.name})")
         self._by_id[entry.id] = entry
-        for spelling in entry.spellings:
+        for spelling in (*entry.spellings, *entry.guarded_aliases):
             # First entry wins: an alias listed twice stays with the outlet listed first.
             self._by_alias.setdefault(normalize_alias(spelling), entry)
         for domain in entry.domains:
@@ -242,6 +255,13 @@ class OutletRegistry:
     def is_wire(self, outlet_id: str) -> bool:
         entry = self._by_id.get(outlet_id)
         return bool(entry and entry.wire)
+
+    def is_news(self, outlet_id: str) -> bool | None:
+        """True for a registered news outlet, False for a registered organisation that
+        publishes no news (``news = false``: a weather service, a ministry), None when
+        ``outlet_id`` is not in the registry."""
+        entry = self._by_id.get(outlet_id)
+        return None if entry is None else entry.news
 
 
 @lru_cache(maxsize=1)
