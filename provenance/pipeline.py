@@ -164,6 +164,9 @@ def ingest(
             batch.append(prepare(extract(item, registry=registry)))
         except ExtractError as exc:
             fail(InputError(item.id, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - a parser's bug on one input (lxml's
+            # AssertionError, a RecursionError) must cost that input only, not the batch.
+            fail(InputError(item.id, f"cannot extract: {_one_line(exc)}"))
     # An outlet's own furniture repeats across its articles (this batch and the archive).
     outlets = {a.outlet for a in batch if a.outlet}
     archive = [a for a in store.articles() if a.outlet in outlets] if outlets else []
@@ -177,6 +180,9 @@ def ingest(
         except StoreError as exc:
             fail(InputError(article.id, f"not stored: {exc}"))
             continue
+        except Exception as exc:  # noqa: BLE001 - as above: one article, one error line
+            fail(InputError(article.id, f"not stored: {_one_line(exc)}"))
+            continue
         if result.status == "unchanged":
             report.unchanged.append(article.id)
         else:
@@ -184,6 +190,11 @@ def ingest(
             if result.status == "duplicate" and result.existing_id:
                 report.duplicates[article.id] = result.existing_id
     return report
+
+
+def _one_line(exc: BaseException) -> str:
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def analyse(
