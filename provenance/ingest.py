@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from provenance.extract import DecodeError, decode_bytes
-from provenance.fetch import FetchedPage, FetchError, media_type
+from provenance.fetch import FetchedPage, FetchError, media_type, redact_url
 from provenance.fetch import fetch as fetch_page
 from provenance.models import Document, InputError
 
@@ -151,13 +151,14 @@ def _from_stdin(stdin: BinaryIO | None, max_bytes: int) -> Iterator[Document | I
     yield from _from_bytes(data, "-", "-", None)
 
 
-def _from_url(url: str, fetch: Fetcher | None) -> Iterator[Document | InputError]:
+def _from_url(given: str, fetch: Fetcher | None) -> Iterator[Document | InputError]:
+    url = redact_url(given)  # the id, source and messages never carry credentials
     if not url.lower().startswith(("http://", "https://")):
         scheme = url.split(":", 1)[0]
         yield InputError(url, f"unsupported URL scheme {scheme!r} (only http and https)")
         return
     try:
-        page = (fetch or fetch_page)(url)
+        page = (fetch or fetch_page)(given)
     except (FetchError, OSError, ValueError) as exc:  # OSError/ValueError: injected fetchers
         yield InputError(url, " ".join(str(exc).split()) or type(exc).__name__)
         return
@@ -176,7 +177,7 @@ def _from_url(url: str, fetch: Fetcher | None) -> Iterator[Document | InputError
     for result in _from_bytes(page.content, url, url, fmt, content_type=page.content_type):
         if isinstance(result, Document):
             if result.format != "json" or not result.url:  # a JSON "url" field wins
-                result.url = page.final_url
+                result.url = redact_url(page.final_url)
             result.content_type = page.content_type
             result.meta.setdefault("fetched_at", page.fetched_at)
         yield result
@@ -346,8 +347,10 @@ def _json_document(
         content, fmt_hint = html, "html"
     else:
         return InputError(where, 'JSON article needs a non-empty "text" or "html" string')
-    url = value.get("url") if isinstance(value.get("url"), str) else None
+    url = redact_url(value["url"]) if isinstance(value.get("url"), str) else None
     meta = dict(value)
+    if url is not None:
+        meta["url"] = url
     if fmt_hint == "html":  # extract reads the HTML path only when "text" is absent
         meta.pop("text", None)
     return Document(id=article_id, source=source, content=content, format="json", url=url,

@@ -220,3 +220,42 @@ def test_two_processes_writing_one_new_database_lose_nothing(tmp_path, count):
     assert outcomes == [(0, ""), (0, "")]
     with Store(db) as store:
         assert len(store.articles()) == 2 * count
+
+
+# 9. URL credentials are stored and printed ------------------------------------------------
+
+class _Page(__import__("http.server").server.BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        body = ("<html><head><title>Harbour strike</title></head><body><article><p>"
+                + GOOD.replace("\n", " ") + "</p><p>" + SHARED + "</p></article></body></html>")
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_url_credentials_are_neither_stored_nor_printed(runner, tmp_path):
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://user:pa55@127.0.0.1:{server.server_port}/ok?id=7&token=s3cr3t"
+        stored = runner.invoke(main, ["ingest", url, "--db", "x.db"])
+        assert stored.exit_code == 0, stored.output
+        tree = runner.invoke(main, ["tree", "--db", "x.db"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    for output in (stored.output, tree.output):
+        assert "pa55" not in output and "s3cr3t" not in output
+    with Store(tmp_path / "x.db") as store:
+        (article,) = store.articles()
+    clean = f"http://127.0.0.1:{server.server_port}/ok?id=7&token=REDACTED"
+    assert (article.id, article.source, article.url) == (clean, clean, clean)
+    assert b"pa55" not in (tmp_path / "x.db").read_bytes()
