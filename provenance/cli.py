@@ -11,14 +11,26 @@ from . import language
 language.warm_up()  # overlaps the language model's load with the imports below
 
 from . import pipeline, report  # noqa: E402
-from .store import Store, StoreError, default_db_path
+from .models import InputError  # noqa: E402
+from .store import Store, StoreError, default_db_path  # noqa: E402
 
 DB_HELP = (
     "SQLite database file. Default: $PROVENANCE_DB if set, else provenance.db in the "
     "per-user data folder (click's app dir, e.g. ~/.config/provenance on Linux)."
 )
 
-@click.group()
+class _Group(click.Group):
+    """Database problems (not a database, corrupt, read-only, too new) end any command
+    with one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            raise click.ClickException(report.printable(exc)) from exc
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="provenance")
 def main() -> None:
     """Trace where a news story came from."""
@@ -38,10 +50,13 @@ def _db_option(required_default: bool):
 
 
 def _open_store(db_path: str | None) -> Store:
-    try:
-        return Store(db_path or default_db_path())
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return Store(db_path or default_db_path())
+
+
+def _warn(error: InputError) -> None:
+    """One line on stderr per bad input; names are escaped (a newline in a file name)."""
+    click.echo(f"error: {report.printable(error.source)}: {report.printable(error.message)}",
+               err=True)
 
 
 def _emit_json(data: dict) -> None:
@@ -74,7 +89,7 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
         db_path=db_path,
         crosslingual=not no_embeddings,
         stdin=_stdin_for(inputs),
-        on_error=pipeline.warn,
+        on_error=_warn,
     )
     if as_json:
         _emit_json(result.to_json())
@@ -94,7 +109,9 @@ def ingest(inputs: tuple[str, ...], db_path: str | None, as_json: bool) -> None:
     """Add articles to the database without tracing them (run `provenance tree` after
     `provenance trace --db` to see lineage)."""
     with _open_store(db_path) as store:
-        outcome = pipeline.ingest(list(inputs), store, stdin=_stdin_for(inputs), on_error=pipeline.warn)
+        if store.read_only:
+            raise click.ClickException(f"{report.printable(store.path)} is read-only: nothing stored")
+        outcome = pipeline.ingest(list(inputs), store, stdin=_stdin_for(inputs), on_error=_warn)
         location = store.path
     if as_json:
         _emit_json(
@@ -109,10 +126,11 @@ def ingest(inputs: tuple[str, ...], db_path: str | None, as_json: bool) -> None:
     else:
         click.echo(
             f"{len(outcome.added)} added, {len(outcome.unchanged)} already stored, "
-            f"{len(outcome.errors)} error(s) — {location}"
+            f"{len(outcome.errors)} error(s) — {report.printable(location)}"
         )
         for copy_id, first in outcome.duplicates.items():
-            click.echo(f"note: {copy_id} has the same text as {first}")
+            click.echo(f"note: {report.printable(copy_id)} has the same text as "
+                       f"{report.printable(first)}")
     if outcome.errors:
         sys.exit(1)
 
@@ -123,19 +141,22 @@ def ingest(inputs: tuple[str, ...], db_path: str | None, as_json: bool) -> None:
 @click.option("--refresh", is_flag=True, help="Re-run the analysis over everything stored first.")
 def tree(db_path: str | None, as_json: bool, refresh: bool) -> None:
     """Print the lineage forest stored in the database."""
-    with _open_store(db_path) as store:
+    with _open_store(db_path) as stored:
         method = None
-        articles = store.articles()
-        if refresh or (articles and not store.edges() and not store.matches()):
-            _, _, _, method = pipeline.analyse(store)
-        result = pipeline.TraceResult(
-            articles=articles,
-            outlets=store.outlets(),
-            attributions=store.attributions(),
-            matches=store.matches(),
-            edges=store.edges(),
-            method=method or "as stored",
-        )
+        articles = stored.articles()
+        # A read-only database is analysed in a copy in memory: read, never written.
+        store = stored.in_memory_copy() if stored.read_only else stored
+        with store:
+            if refresh or (articles and not store.edges() and not store.matches()):
+                _, _, _, method = pipeline.analyse(store)
+            result = pipeline.TraceResult(
+                articles=articles,
+                outlets=store.outlets(),
+                attributions=store.attributions(),
+                matches=store.matches(),
+                edges=store.edges(),
+                method=method or "as stored",
+            )
     if as_json:
         _emit_json(result.to_json())
     else:
@@ -157,10 +178,13 @@ def show(a: str, b: str, db_path: str | None, as_json: bool) -> None:
         found = {x.id: x for x in store.articles([a, b])}
         missing = [x for x in (a, b) if x not in found]
         if missing:
-            raise click.ClickException(f"not in the database: {', '.join(missing)}")
+            shown = ", ".join(report.printable(x) for x in missing)
+            raise click.ClickException(f"not in the database: {shown}")
         match = next((m for m in store.matches() if {m.a, m.b} == {a, b}), None)
     if match is None:
-        raise click.ClickException(f"{a} and {b} share no text that was found")
+        raise click.ClickException(
+            f"{report.printable(a)} and {report.printable(b)} share no text that was found"
+        )
     if as_json:
         _emit_json(pipeline.match_json(match))
     else:
@@ -204,7 +228,7 @@ def evaluate_command(corpus_dir: str, gold_path: str | None, as_json: bool) -> N
     except (EvaluationError, PolnearError) as exc:
         raise click.ClickException(str(exc)) from exc
     for error in metrics["input_errors"]:
-        click.echo(f"input error: {error}", err=True)
+        click.echo(f"input error: {report.printable(error)}", err=True)
     if as_json:
         _emit_json(metrics)
     else:

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 if TYPE_CHECKING:  # httpx is imported lazily: a trace of local files never needs it.
     import httpx
@@ -89,6 +89,33 @@ def check_scheme(url: str) -> None:
         raise UnsupportedScheme(f"unsupported URL scheme {shown!r}", url)
     if not parts.netloc:
         raise UnsupportedScheme("URL has no host", url)
+
+
+# Query parameters that carry secrets by convention (lower-cased names).
+SECRET_QUERY_PARAMETERS = frozenset({
+    "access_token", "api_key", "apikey", "auth", "key", "password", "passwd", "pwd", "secret",
+    "session", "sessionid", "sig", "signature", "token", "x-amz-credential", "x-amz-security-token",
+    "x-amz-signature",
+})
+
+
+def redact_url(url: str) -> str:
+    """``url`` without user:password and with secret query values replaced by REDACTED:
+    what may be stored, used as an id, or printed. Fetching still uses the URL as given."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(name.lower() in SECRET_QUERY_PARAMETERS for name, _ in pairs):
+            query = urlencode([(n, "REDACTED" if n.lower() in SECRET_QUERY_PARAMETERS else v)
+                               for n, v in pairs])
+    if netloc == parts.netloc and query == parts.query:
+        return url  # unchanged, byte for byte
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def media_type(content_type: str | None) -> str | None:
@@ -203,5 +230,5 @@ def _read_page(
 
 def _short(url: str, limit: int = 200) -> str:
     """URLs go into one-line messages: no newlines, bounded length."""
-    flat = " ".join(url.split())
+    flat = " ".join(redact_url(url).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -23,20 +23,25 @@ are skipped, and so are files whose extension marks them as page assets or media
 own README / LICENSE / COPYING files. Named directly, any file is read.
 
 Nothing raises: each bad input (missing, binary, empty, too large, bad JSON line,
-unsupported URL scheme, failed fetch) is yielded as one InputError and the batch goes on.
-The same article id is yielded once.
+unsupported URL scheme, failed fetch, JSON nested too deeply, a FIFO or device) is yielded
+as one InputError and the batch goes on. Only regular files are read: a FIFO, socket or
+device (named directly, found in a directory, or reached through a symlink) is refused
+without being opened for a blocking read. The same article id is yielded once; an id that
+a *different* input would also produce (a file named ``a.jsonl#2`` next to ``a.jsonl``)
+is reported as a clash, never dropped in silence.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from provenance.extract import DecodeError, decode_bytes
-from provenance.fetch import FetchedPage, FetchError, media_type
+from provenance.fetch import FetchedPage, FetchError, media_type, redact_url
 from provenance.fetch import fetch as fetch_page
 from provenance.models import Document, InputError
 
@@ -80,7 +85,7 @@ def iter_documents(
     """Yield a Document per article and an InputError per bad input, in input order."""
     if isinstance(inputs, str):  # a lone path, not an iterable of characters
         inputs = [inputs]
-    seen: set[str] = set()
+    source_of: dict[str, str] = {}  # article id -> the input it was read from
     given: set[str] = set()
     for item in inputs:
         if item in given:  # "-" twice would read an exhausted stdin
@@ -88,9 +93,17 @@ def iter_documents(
         given.add(item)
         for result in _documents_for(item, stdin, fetch, max_file_bytes):
             if isinstance(result, Document):
-                if result.id in seen:
+                first = source_of.get(result.id)
+                if first == result.source:
                     continue  # e.g. "seeds seeds/000.txt": one article, not two
-                seen.add(result.id)
+                if first is not None:
+                    result = InputError(
+                        result.source,
+                        f"id clash: {result.id} is already the id of an article from {first}; "
+                        "not read",
+                    )
+                else:
+                    source_of[result.id] = result.source
             yield result
 
 
@@ -138,13 +151,14 @@ def _from_stdin(stdin: BinaryIO | None, max_bytes: int) -> Iterator[Document | I
     yield from _from_bytes(data, "-", "-", None)
 
 
-def _from_url(url: str, fetch: Fetcher | None) -> Iterator[Document | InputError]:
+def _from_url(given: str, fetch: Fetcher | None) -> Iterator[Document | InputError]:
+    url = redact_url(given)  # the id, source and messages never carry credentials
     if not url.lower().startswith(("http://", "https://")):
         scheme = url.split(":", 1)[0]
         yield InputError(url, f"unsupported URL scheme {scheme!r} (only http and https)")
         return
     try:
-        page = (fetch or fetch_page)(url)
+        page = (fetch or fetch_page)(given)
     except (FetchError, OSError, ValueError) as exc:  # OSError/ValueError: injected fetchers
         yield InputError(url, " ".join(str(exc).split()) or type(exc).__name__)
         return
@@ -163,7 +177,7 @@ def _from_url(url: str, fetch: Fetcher | None) -> Iterator[Document | InputError
     for result in _from_bytes(page.content, url, url, fmt, content_type=page.content_type):
         if isinstance(result, Document):
             if result.format != "json" or not result.url:  # a JSON "url" field wins
-                result.url = page.final_url
+                result.url = redact_url(page.final_url)
             result.content_type = page.content_type
             result.meta.setdefault("fetched_at", page.fetched_at)
         yield result
@@ -197,17 +211,15 @@ def _from_directory(directory: str, max_bytes: int) -> Iterator[Document | Input
 
 def _from_file(path: str, article_id: str, max_bytes: int) -> Iterator[Document | InputError]:
     try:
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            yield InputError(article_id, f"file too large ({size} bytes; the cap is {max_bytes})")
-            return
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+        data = _read_regular_file(path, max_bytes)
+    except _NotRegular as exc:
+        yield InputError(article_id, f"not a regular file ({exc}); skipped")
+        return
     except OSError as exc:
         yield InputError(article_id, f"cannot read: {exc.strerror or exc}")
         return
-    if len(data) > max_bytes:  # grew while we looked
-        yield InputError(article_id, f"file too large (the cap is {max_bytes} bytes)")
+    if len(data) > max_bytes:
+        yield InputError(article_id, f"file too large (more than {max_bytes} bytes; the cap)")
         return
     extension = os.path.splitext(path)[1].lower()
     fmt = (
@@ -218,6 +230,34 @@ def _from_file(path: str, article_id: str, max_bytes: int) -> Iterator[Document 
         else None
     )
     yield from _from_bytes(data, article_id, article_id, fmt)
+
+
+class _NotRegular(Exception):
+    """A FIFO, socket or device: reading it could block forever or never end."""
+
+
+def _read_regular_file(path: str, max_bytes: int) -> bytes:
+    """At most ``max_bytes + 1`` bytes of ``path``, which must be a regular file.
+
+    O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer; the
+    type is then checked on the open descriptor, so a file swapped in between a check and
+    the open (or a symlink to /dev/zero) cannot slip through.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _NotRegular(_file_kind(mode))
+        return handle.read(max_bytes + 1)
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a file"
 
 
 # ------------------------------------------------------------------------------ formats
@@ -251,11 +291,13 @@ def sniff_format(text: str) -> str:
     start = text.lstrip("\ufeff \t\r\n")
     if start[:1] in ("{", "["):
         try:
-            json.loads(start)
-        except ValueError:
+            _parse_json(start)
+        except ValueError as exc:
+            if str(exc) == _TOO_DEEP:
+                return "json"  # JSON all right, hostile: let the JSON reader say so
             first_line = start.split("\n", 1)[0]
             try:
-                if isinstance(json.loads(first_line), dict):
+                if isinstance(_parse_json(first_line), dict):
                     return "jsonl"
             except ValueError:
                 pass
@@ -268,7 +310,7 @@ def sniff_format(text: str) -> str:
 
 def _from_json(text: str, article_id: str, source: str) -> Iterator[Document | InputError]:
     try:
-        value = json.loads(text)
+        value = _parse_json(text)
     except ValueError as exc:
         yield InputError(article_id, f"invalid JSON: {_json_reason(exc)}")
         return
@@ -285,7 +327,7 @@ def _from_jsonl(text: str, article_id: str, source: str) -> Iterator[Document | 
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = _parse_json(line)
         except ValueError as exc:
             yield InputError(f"{article_id}:line {number}", f"invalid JSON: {_json_reason(exc)}")
             continue
@@ -305,12 +347,25 @@ def _json_document(
         content, fmt_hint = html, "html"
     else:
         return InputError(where, 'JSON article needs a non-empty "text" or "html" string')
-    url = value.get("url") if isinstance(value.get("url"), str) else None
+    url = redact_url(value["url"]) if isinstance(value.get("url"), str) else None
     meta = dict(value)
+    if url is not None:
+        meta["url"] = url
     if fmt_hint == "html":  # extract reads the HTML path only when "text" is absent
         meta.pop("text", None)
     return Document(id=article_id, source=source, content=content, format="json", url=url,
                     meta=meta)
+
+
+_TOO_DEEP = "nested too deeply"
+
+
+def _parse_json(text: str) -> object:
+    """json.loads, with hostile nesting ("[[[[..." 100,000 deep) as a ValueError too."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
 
 
 def _json_reason(exc: ValueError) -> str:

@@ -168,6 +168,10 @@ def ingest(
         except ExtractError as exc:
             fail(InputError(item.id, str(exc)))
             continue
+        except Exception as exc:  # noqa: BLE001 - a parser's bug on one input (lxml's
+            # AssertionError, a RecursionError) must cost that input only, not the batch.
+            fail(InputError(item.id, f"cannot extract: {_one_line(exc)}"))
+            continue
         credits = extract_attributions(article, registry)
         publisher.apply_publisher(article, publisher.infer_publisher(article, credits, registry), credits)
         batch.append((article, credits))
@@ -184,6 +188,9 @@ def ingest(
         except StoreError as exc:
             fail(InputError(article.id, f"not stored: {exc}"))
             continue
+        except Exception as exc:  # noqa: BLE001 - as above: one article, one error line
+            fail(InputError(article.id, f"not stored: {_one_line(exc)}"))
+            continue
         if result.status == "unchanged":
             report.unchanged.append(article.id)
         else:
@@ -191,6 +198,11 @@ def ingest(
             if result.status == "duplicate" and result.existing_id:
                 report.duplicates[article.id] = result.existing_id
     return report
+
+
+def _one_line(exc: BaseException) -> str:
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def analyse(

@@ -18,6 +18,25 @@ KIND_STYLE = {"copy": "red", "rewrite": "yellow", "translation": "cyan", "attrib
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: object) -> str:
+    """A name (path, URL, id) as one visible line: control, line-break and bidi characters
+    become escapes (a newline shows as \\n, ESC as \\x1b), so a file name can neither
+    split an error line in two nor send escape sequences to the terminal."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+        if named:
+            return named
+        code = ord(char)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNPRINTABLE.sub(escape, str(value))
+
+
 def clean(value: object, limit: int | None = None) -> str:
     """Printable one-line text: control and bidi-override characters removed, shortened."""
     text = _CONTROL.sub("", " ".join(str(value).split()))
@@ -142,9 +161,11 @@ def attributions_table(attributions: list[Attribution], outlets: dict[str, Outle
 
 def side_by_side(a: Article, b: Article, match: Match) -> Table:
     """The two articles' aligned paragraphs, shared spans highlighted."""
-    table = Table(title=f"{clean(a.id)} ~ {clean(b.id)}: {match.kind} (score {match.score:.2f})", show_lines=True)
-    table.add_column(f"¶ {clean(a.id)}", ratio=1)
-    table.add_column(f"¶ {clean(b.id)}", ratio=1)
+    # Ids are text, not markup: "[link=file:...]" or "q[/x]" in an id must print as itself.
+    title = Text(f"{clean(a.id)} ~ {clean(b.id)}: {match.kind} (score {match.score:.2f})")
+    table = Table(title=title, show_lines=True)
+    table.add_column(Text(f"¶ {clean(a.id)}"), ratio=1)
+    table.add_column(Text(f"¶ {clean(b.id)}"), ratio=1)
     table.add_column("score", justify="right")
     a_is_first = match.a == a.id
     for pair in match.pairs:

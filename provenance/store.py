@@ -3,12 +3,20 @@
 One file holds everything (schema: ``provenance/db/migrations/*.sql``). Each write is one
 transaction, so an interrupted run never leaves half an article or half an analysis behind.
 What is written reads back equal (dataclass equality) to what was written.
+
+Several processes may use one file at once: it is in WAL mode (readers never block the
+writer), every write transaction takes the write lock up front (BEGIN IMMEDIATE, so a
+reader never has to upgrade its lock, which SQLite refuses at once with "database is
+locked"), and waits up to ``BUSY_TIMEOUT_SECONDS`` for it, then tries again.
+Every SQLite failure, on open, read or write, surfaces as one ``StoreError``.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -20,7 +28,7 @@ import click
 import numpy as np
 import sqlite_utils
 
-from provenance.db import MigrationError, migrate
+from provenance.db import MigrationError, load_migrations, migrate, schema_version
 from provenance.extract import content_hash
 from provenance.models import (
     Article,
@@ -40,8 +48,29 @@ _VECTOR_DTYPE = np.dtype("<f4")
 _QUERY_CHUNK = 500
 
 
+# How long a writer waits for another process's write transaction before retrying.
+BUSY_TIMEOUT_SECONDS = 30.0
+_WRITE_ATTEMPTS = 3
+
+
 class StoreError(Exception):
-    """The database cannot be opened, migrated or written as asked."""
+    """The database cannot be opened, read, migrated or written as asked."""
+
+
+def _reads(what: str):
+    """Turn SQLite errors of a read method (a corrupt page, say) into a StoreError."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self._name()}: could not read {what}: {exc}") from exc
+
+        return wrapper
+
+    return decorate
 
 
 AddStatus = Literal["added", "unchanged", "replaced", "duplicate"]
@@ -86,20 +115,40 @@ class Store:
             # Older sqlite-utils commits inside insert_all, which would break atomic writes.
             raise StoreError("provenance needs sqlite-utils 4.2 or newer")
         self.path: Path | None = None
+        # A file we may not write is opened read-only (mode=ro), so that reading it never
+        # tries to write, even as root; commands that must write say so in one line.
+        self.read_only = False
         if str(path) == ":memory:":
             db = sqlite_utils.Database(memory=True)
         else:
             self.path = Path(path)
+            self.read_only = self.path.exists() and not os.access(self.path, os.W_OK)
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite_utils.Database(self.path)
+                if self.read_only:
+                    uri = self.path.resolve().as_uri() + "?mode=ro"
+                    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+                else:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
+                db = sqlite_utils.Database(conn)
             except (OSError, sqlite3.Error) as exc:
                 raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         self._db = db
         try:
-            # Outside any transaction: SQLite ignores this pragma inside one.
+            # Outside any transaction: SQLite ignores these pragmas inside one.
             db.execute("PRAGMA foreign_keys = ON")
-            migrate(db)
+            if self.read_only:
+                if schema_version(db) < load_migrations()[-1].version:
+                    raise MigrationError("the database is read-only and needs a schema upgrade")
+            else:
+                if self.path is not None:
+                    db.execute("PRAGMA journal_mode = WAL")
+                migrate(db)
+            # A damaged file can still open; catching it here costs a scan of the file but
+            # saves storing into it ("1 added") and failing later on read.
+            problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if problem != "ok":
+                raise sqlite3.DatabaseError(f"the file is damaged ({' '.join(problem.split())})")
         except (MigrationError, sqlite3.Error) as exc:
             db.close()
             raise StoreError(f"cannot open database {self._name()}: {exc}") from exc
@@ -121,14 +170,44 @@ class Store:
     def _name(self) -> str:
         return str(self.path) if self.path else ":memory:"
 
+    def in_memory_copy(self) -> Store:
+        """A copy of this database in memory: analyse a read-only file without writing it."""
+        copy = Store.memory()
+        try:
+            self._db.conn.backup(copy._db.conn)
+        except sqlite3.Error as exc:
+            copy.close()
+            raise StoreError(f"{self._name()}: could not copy the database: {exc}") from exc
+        return copy
+
     @contextmanager
     def _transaction(self, what: str) -> Iterator[None]:
         """All writes inside happen, or none do; SQLite errors become StoreError."""
+        if self.read_only:
+            raise StoreError(f"{self._name()} is read-only: could not {what}")
+        conn = self._db.conn
         try:
-            with self._db.atomic():
+            self._begin_immediate()
+            try:
                 yield
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.rollback()
+                raise
         except sqlite3.Error as exc:
             raise StoreError(f"{self._name()}: could not {what}: {exc}") from exc
+
+    def _begin_immediate(self) -> None:
+        """Take the write lock now; SQLite already waits BUSY_TIMEOUT_SECONDS for it, and
+        a writer that still finds it held (a long analysis save) waits once more."""
+        for attempt in range(1, _WRITE_ATTEMPTS + 1):
+            try:
+                self._db.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if attempt == _WRITE_ATTEMPTS or "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                time.sleep(0.05 * attempt)
 
     # Articles ----------------------------------------------------------------------------
 
@@ -194,6 +273,7 @@ class Store:
         self._db.execute("DELETE FROM matches WHERE a = ? OR b = ?", [article_id, article_id])
         self._db.execute("DELETE FROM edges WHERE parent = ? OR child = ?", [article_id, article_id])
 
+    @_reads("articles")
     def articles(self, ids: Iterable[str] | None = None) -> list[Article]:
         """Stored articles with their paragraphs: all of them in the order they were stored,
         or those of ``ids`` that are stored, in the order asked."""
@@ -242,6 +322,7 @@ class Store:
         found = self.articles([id])
         return found[0] if found else None
 
+    @_reads("attributions")
     def attributions(self, article_id: str | None = None) -> list[Attribution]:
         """Attributions of one article, or of all, in the order they were stored."""
         where, args = ("article_id = ?", [article_id]) if article_id is not None else (None, None)
@@ -262,6 +343,7 @@ class Store:
             for row in self._db.table("attributions").rows_where(where, args, order_by="id")
         ]
 
+    @_reads("fingerprints")
     def fingerprints(
         self, article_ids: Iterable[str] | None = None
     ) -> dict[tuple[str, int], np.ndarray]:
@@ -334,6 +416,7 @@ class Store:
                 for e in edges
             )
 
+    @_reads("matches")
     def matches(self) -> list[Match]:
         spans: dict[int, list[Span]] = defaultdict(list)
         for row in self._db.table("match_spans").rows_where(order_by="id"):
@@ -376,6 +459,7 @@ class Store:
             for row in self._db.table("matches").rows_where(order_by="id")
         ]
 
+    @_reads("edges")
     def edges(self) -> list[Edge]:
         return [
             Edge(
@@ -389,6 +473,7 @@ class Store:
             for row in self._db.table("edges").rows_where(order_by="id")
         ]
 
+    @_reads("outlets")
     def outlets(self) -> list[Outlet]:
         return [
             Outlet(
@@ -402,6 +487,7 @@ class Store:
 
     # Embedding cache ---------------------------------------------------------------------
 
+    @_reads("embeddings")
     def get_embeddings(self, model: str, keys: list[str]) -> dict[str, np.ndarray]:
         """Cached float32 vectors of ``model`` for those ``keys`` (sha1 of paragraph text)
         that are cached; missing keys are simply absent from the result."""

@@ -7,6 +7,7 @@ user_version``: the number of the last migration applied (0 for a new file).
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
@@ -62,22 +63,59 @@ def migrate(db: sqlite_utils.Database, migrations: list[Migration] | None = None
 
     Raises SchemaTooNewError when the database is ahead of the known migrations, so
     older code never writes into a schema it does not understand.
+
+    Safe when several processes open a new file at once: the version is read again under
+    SQLite's write lock (BEGIN IMMEDIATE; the others wait for it, see the connection's
+    busy timeout), so each migration is applied by exactly one of them.
     """
     migrations = load_migrations() if migrations is None else migrations
     latest = migrations[-1].version if migrations else 0
+    if _check_version(db, latest) == latest:
+        return latest  # the common case: nothing to do, no lock taken
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        current = _check_version(db, latest)
+        for migration in migrations[current:]:
+            # One savepoint per migration: the schema change and the new version number
+            # land together or not at all; those before a failing one stay applied.
+            db.execute("SAVEPOINT migration")
+            try:
+                for statement in _statements(migration.sql):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {migration.version}")
+            except Exception as exc:  # sqlite3 errors, mostly; say which file failed
+                db.execute("ROLLBACK TO SAVEPOINT migration")
+                db.execute("RELEASE SAVEPOINT migration")
+                db.execute("COMMIT")
+                raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
+            db.execute("RELEASE SAVEPOINT migration")
+        db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise
+    return schema_version(db)
+
+
+def _check_version(db: sqlite_utils.Database, latest: int) -> int:
     current = schema_version(db)
     if current > latest:
         raise SchemaTooNewError(
             f"database schema version {current} is newer than this provenance supports "
             f"(version {latest}); upgrade provenance to open it"
         )
-    for migration in migrations[current:]:
-        try:
-            # One transaction per migration: the schema change and the new version number
-            # land together or not at all.
-            with db.atomic():
-                db.executescript(migration.sql)
-                db.execute(f"PRAGMA user_version = {migration.version}")
-        except Exception as exc:  # sqlite3 errors, mostly; say which file failed
-            raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
-    return schema_version(db)
+    return current
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements (sqlite3's executescript would COMMIT first and
+    so drop the lock that makes concurrent migration safe). ``complete_statement`` knows
+    about strings, comments and trigger bodies, so a ";" inside them does not split."""
+    statements, start = [], 0
+    for position, char in enumerate(sql):
+        if char == ";" and sqlite3.complete_statement(sql[start : position + 1]):
+            statements.append(sql[start : position + 1])
+            start = position + 1
+    if sql[start:].strip():
+        statements.append(sql[start:])
+    return statements

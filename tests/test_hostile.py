@@ -1,0 +1,261 @@
+"""Hostile and unlucky input (issue 11): no batch lost, no hang, no traceback, no leak.
+
+Each test reproduces one defect class of the issue; all inputs are written here.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from provenance.cli import main
+from provenance.ingest import iter_documents
+from provenance.models import Document, InputError
+from provenance.store import Store
+
+GOOD = ("Harbour workers strike over pay\n\nDock workers in the port city walked off the job on "
+        "Monday after talks with the harbour authority collapsed over a proposed pay freeze.\n")
+SHARED = ("The union said the strike would continue until the authority withdrew the freeze and "
+          "agreed to index wages to inflation, which reached six percent last year.")
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROVENANCE_DB", str(tmp_path / "default.db"))
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+def no_traceback(result) -> None:
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+
+
+# 1. One bad file loses the batch ----------------------------------------------------------
+
+def test_parser_crashes_cost_one_input_not_the_batch(runner, tmp_path):
+    (tmp_path / "good.txt").write_text(GOOD)
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "deep.jsonl").write_text('{"text": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    (tmp_path / "s.html").write_text("<svg><p><p>")  # lxml AssertionError inside trafilatura
+    result = runner.invoke(main, ["ingest", "good.txt", "deep.json", "deep.jsonl", "s.html",
+                                  "--db", "x.db"])
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert "1 added" in result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 3 and "nested too deeply" in errors[0]
+    with Store(tmp_path / "x.db") as store:
+        assert [a.id for a in store.articles()] == ["good.txt"]
+
+
+def test_deep_json_on_stdin_is_one_error():
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+    import io
+
+    (error,) = list(iter_documents(["-"], stdin=io.BytesIO(deep)))
+    assert isinstance(error, InputError) and "nested too deeply" in error.message
+
+
+# 2. A FIFO inside a directory hangs forever -----------------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a FIFO")
+def test_fifo_in_a_directory_is_skipped_with_a_note(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "a.txt").write_text(GOOD)
+    os.mkfifo(folder / "p.txt")
+    results: list = []
+    worker = threading.Thread(target=lambda: results.extend(iter_documents([str(folder)])),
+                              daemon=True)
+    worker.start()
+    worker.join(5)
+    assert not worker.is_alive(), "reading a directory with a FIFO in it hung"
+    assert [type(r) for r in results] == [Document, InputError]
+    assert "FIFO" in results[1].message
+
+
+# 6. Error lines are one line, without raw escapes -----------------------------------------
+
+def test_names_with_newlines_and_escapes_print_as_one_escaped_line(runner, tmp_path):
+    hostile = "evil\nerror: forged\x1b]8;;x\x07.txt"
+    (tmp_path / hostile).write_bytes(b"\x00\x01\x02\xff" * 100)  # binary: an error naming it
+    result = runner.invoke(main, ["ingest", hostile, "--db", "x.db"])
+    no_traceback(result)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "evil\\nerror: forged\\x1b]8;;x\\x07.txt" in lines[0]
+
+
+def test_duplicate_note_escapes_names(runner, tmp_path):
+    (tmp_path / "a.txt").write_text(GOOD)
+    (tmp_path / "b\x1b[2J.txt").write_text(GOOD)
+    result = runner.invoke(main, ["ingest", "a.txt", "b\x1b[2J.txt", "--db", "x.db"])
+    assert "note: b\\x1b[2J.txt has the same text as a.txt" in result.stdout
+    assert "\x1b" not in result.output
+
+
+# 7. show interprets ids as rich markup ----------------------------------------------------
+
+@pytest.mark.parametrize("name", ["q[/x]a.txt", "[link=file:/etc/passwd]b[/link].txt"])
+def test_show_prints_ids_literally(runner, tmp_path, name):
+    (tmp_path / "wire.txt").write_text(GOOD + "\n" + SHARED + "\n")
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)  # "q[/x]a.txt": q[ is a folder
+    (tmp_path / name).write_text("Paper reprints the wire\n\n" + SHARED + "\n\nMore local colour.\n")
+    traced = runner.invoke(main, ["trace", "wire.txt", name, "--db", "x.db", "--no-embeddings"])
+    assert traced.exit_code == 0, traced.output
+    result = runner.invoke(main, ["show", "wire.txt", name, "--db", "x.db"])
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert "\x1b]8;" not in result.output  # no terminal hyperlink
+    assert name[:8] in result.output
+
+
+# 8. Database problems surface as tracebacks -----------------------------------------------
+
+def _stored_db(runner, tmp_path) -> Path:
+    (tmp_path / "a.txt").write_text(GOOD)
+    (tmp_path / "b.txt").write_text("Another story\n\n" + SHARED + "\n")
+    assert runner.invoke(main, ["ingest", "a.txt", "b.txt", "--db", "ok.db"]).exit_code == 0
+    return tmp_path / "ok.db"
+
+
+def _damage(kind: str, path: Path) -> None:
+    data = path.read_bytes()
+    if kind == "png":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 2000)
+    elif kind == "truncated":
+        path.write_bytes(data[: len(data) // 3])
+    elif kind == "v99":
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA user_version = 99")
+        conn.close()
+    elif kind == "garbage-in-the-middle":
+        middle = len(data) // 2
+        path.write_bytes(data[:middle] + bytes(range(256)) * 256 + data[middle + 65536 :])
+
+
+@pytest.mark.parametrize("kind", ["png", "truncated", "v99", "garbage-in-the-middle"])
+@pytest.mark.parametrize("command", ["tree", "ingest", "trace", "attributions"])
+def test_a_broken_database_is_one_clear_error(runner, tmp_path, kind, command):
+    db = _stored_db(runner, tmp_path)
+    _damage(kind, db)
+    args = {"tree": ["tree"], "ingest": ["ingest", "a.txt"], "attributions": ["attributions"],
+            "trace": ["trace", "a.txt", "--no-embeddings"]}[command]
+    result = runner.invoke(main, [*args, "--db", str(db)])
+    no_traceback(result)
+    assert result.exit_code == 1
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
+    assert "ok.db" in line and "added" not in result.stdout
+
+
+def test_tree_on_a_read_only_database_reads_without_writing(runner, tmp_path, monkeypatch):
+    db = _stored_db(runner, tmp_path)
+    os.chmod(db, 0o444)
+    # Root may write a 0444 file anyway: tell the store what a normal user's access is.
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == db
+                        and mode & os.W_OK else real_access(p, mode, **kw))
+    before = db.read_bytes()
+    result = runner.invoke(main, ["tree", "--db", str(db)])
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert "a.txt" in result.stdout and db.read_bytes() == before
+    refused = runner.invoke(main, ["ingest", "a.txt", "--db", str(db)])
+    assert refused.exit_code == 1 and "read-only" in refused.stderr
+
+
+# 12. An id collision drops an article silently --------------------------------------------
+
+def test_an_id_clash_is_reported_not_dropped(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("\n".join('{"text": "article number %d here"}' % i
+                                              for i in range(3)))
+    (folder / "a.jsonl#2").write_text(GOOD)
+    results = list(iter_documents([str(folder)]))
+    assert [r.id for r in results if isinstance(r, Document)] == [
+        f"{folder}/a.jsonl#1", f"{folder}/a.jsonl#2", f"{folder}/a.jsonl#3"]
+    (clash,) = [r for r in results if isinstance(r, InputError)]
+    assert clash.source == f"{folder}/a.jsonl#2" and "id clash" in clash.message
+
+
+# 5. Concurrent writers --------------------------------------------------------------------
+
+WRITER = """
+import sys
+from provenance.pipeline import ingest
+from provenance.store import Store
+folder, db = sys.argv[1], sys.argv[2]
+with Store(db) as store:
+    report = ingest([folder], store)
+sys.exit(1 if report.errors else 0)
+"""
+
+
+def _articles(folder: Path, tag: str, count: int) -> None:
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"{tag}{i:03d}.txt").write_text(
+            f"Report {tag} {i}\n\nThe council of district {tag}{i} met on day {i} to vote on "
+            f"budget line {i * 7} for the {tag} quarter; {i} members attended.\n")
+
+
+@pytest.mark.parametrize("count", [300])
+def test_two_processes_writing_one_new_database_lose_nothing(tmp_path, count):
+    _articles(tmp_path / "x", "x", count)
+    _articles(tmp_path / "y", "y", count)
+    db = tmp_path / "shared.db"  # new file: both processes also race to create the schema
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / tag), str(db)],
+                                env=env, stderr=subprocess.PIPE, text=True)
+               for tag in ("x", "y")]
+    outcomes = [(w.wait(timeout=60), w.stderr.read()) for w in writers]
+    assert outcomes == [(0, ""), (0, "")]
+    with Store(db) as store:
+        assert len(store.articles()) == 2 * count
+
+
+# 9. URL credentials are stored and printed ------------------------------------------------
+
+class _Page(__import__("http.server").server.BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        body = ("<html><head><title>Harbour strike</title></head><body><article><p>"
+                + GOOD.replace("\n", " ") + "</p><p>" + SHARED + "</p></article></body></html>")
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_url_credentials_are_neither_stored_nor_printed(runner, tmp_path):
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://user:pa55@127.0.0.1:{server.server_port}/ok?id=7&token=s3cr3t"
+        stored = runner.invoke(main, ["ingest", url, "--db", "x.db"])
+        assert stored.exit_code == 0, stored.output
+        tree = runner.invoke(main, ["tree", "--db", "x.db"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    for output in (stored.output, tree.output):
+        assert "pa55" not in output and "s3cr3t" not in output
+    with Store(tmp_path / "x.db") as store:
+        (article,) = store.articles()
+    clean = f"http://127.0.0.1:{server.server_port}/ok?id=7&token=REDACTED"
+    assert (article.id, article.source, article.url) == (clean, clean, clean)
+    assert b"pa55" not in (tmp_path / "x.db").read_bytes()
