@@ -84,6 +84,40 @@ def held_out(units: list[td.Unit]) -> None:
     order = sorted(groups, key=lambda g: (not g.startswith("human"), g.count(" ") , g))
     print_table("Held-out folds of wmt-direction-train (src->tgt, truth: src is the original)",
                 {g: groups[g] for g in order})
+    print_calibration(groups["human all"])
+    print_machine(pairs)
+
+
+def print_calibration(rows: list) -> None:
+    """Stated probability of the chosen side against how often it is right."""
+    z = np.array([r[1] for r in rows])
+    scale = np.array([r[2] for r in rows])
+    known = ~np.isnan(z)
+    p = 1 / (1 + np.exp(-scale[known] * z[known]))
+    stated, right = np.maximum(p, 1 - p), p > 0.5
+    print("\nCalibration (held-out human pairs): stated p of the chosen side vs accuracy")
+    for low in (0.5, 0.6, 0.7, 0.8, 0.9):
+        inside = (stated >= low) & (stated < low + 0.1 + (low == 0.9) * 0.01)
+        if inside.any():
+            print(f"  p {low:.1f}-{low + 0.1:.1f}: n {inside.sum():>5}  mean stated {stated[inside].mean():.2f}  accuracy {right[inside].mean():.2f}")
+
+
+def print_machine(pairs: list) -> None:
+    """machine_translated on the held-out translations: MT vs human translation, P > 0.5."""
+    print("\nmachine_translated on held-out translations (MT vs human; P(MT) > 0.5 = MT)")
+    print(f"  {'language':<10}{'n human':>9}{'n MT':>7}{'bal. acc':>10}{'mean P(MT) human':>18}{'mean P(MT) MT':>15}")
+    by_lang: dict[str, list] = defaultdict(list)
+    for pair in pairs:
+        if pair.machine_probability is not None:
+            by_lang[pair.tgt_lang].append((pair.kind == "machine", pair.machine_probability))
+    for lang, rows in sorted(by_lang.items()):
+        is_mt = np.array([r[0] for r in rows])
+        prob = np.array([r[1] for r in rows])
+        if is_mt.all() or not is_mt.any():
+            continue
+        # Balanced accuracy: held-out pairs have one MT per document, refs may be several.
+        accuracy = ((prob[is_mt] > 0.5).mean() + (prob[~is_mt] <= 0.5).mean()) / 2
+        print(f"  {lang:<10}{(~is_mt).sum():>9}{is_mt.sum():>7}{accuracy:>10.2f}{prob[~is_mt].mean():>18.2f}{prob[is_mt].mean():>15.2f}")
 
 
 def dev_pairs() -> list[tuple[str, str, str, str, str]]:

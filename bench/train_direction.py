@@ -319,6 +319,7 @@ class Pair:
     kind: str  # "human" | "machine"
     bucket: int
     unit: str
+    machine_probability: float | None = None  # P(MT) of the translation side, when scored
 
 
 def pairs(units: list[Unit], buckets=PAIR_BUCKETS) -> list[Pair]:
@@ -378,6 +379,9 @@ def cross_validated_pair_scores(units: list[Unit], log=print) -> tuple[list[Pair
         held_out = pairs([u for u in units if u.fold == k])
         for pair in held_out:
             z = pair_log_odds(model, pair)
+            machine = model.machine.get(pair.tgt_lang)
+            zm = machine.log_odds(cached_tokens(pair.translation)) if machine else None
+            pair.machine_probability = None if zm is None else float(1 / (1 + np.exp(-zm)))
             all_pairs.append(pair)
             all_scores.append(np.nan if z is None else z)
         log(f"  {len(held_out)} pairs")
