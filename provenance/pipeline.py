@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import BinaryIO
 
-from . import align, crosslingual, fingerprint, lineage, publisher, segment
+from . import align, crosslingual, dates, fingerprint, lineage, publisher, segment
 from .attribution import extract_attributions
 from .extract import ExtractError, extract, guess_title
 from .ingest import iter_documents
@@ -126,6 +126,14 @@ def prepare(article: Article) -> Article:
     """Segment the text, mark boilerplate and detect languages (in place)."""
     article.paragraphs = segment.segment(article.text)
     detect_article(article)
+    if article.published:
+        article.published_evidence = article.published_evidence or "metadata"
+    else:
+        # Plain text and pages without metadata: the stamp line or dateline in the text.
+        found = dates.publication_date(article.text, article.language)
+        if found is not None and found.precision in ("datetime", "date"):
+            article.published = found.value
+            article.published_evidence = f"text: '{found.surface}'"
     if article.format == "txt" and article.paragraphs and article.paragraphs[0].boilerplate:
         # The first line was site chrome ("Follow us on Twitter"), not the headline:
         # look for one in the first content paragraph instead.
