@@ -1,4 +1,4 @@
-"""Attribution extraction: every kind, all 15 pattern languages, non-credits, offsets, seeds."""
+"""Attribution extraction: every kind, every pattern language, non-credits, offsets, seeds."""
 from __future__ import annotations
 
 import tomllib
@@ -58,8 +58,10 @@ def test_fixtures_cover_every_kind_and_language():
     kinds = {e.split(" | ")[0] for c in CASES for e in c["expect"]}
     assert kinds == set(KINDS)
     languages = {c["language"] for c in CASES}
-    assert {"en", "es", "fr", "de", "pt", "it", "id", "vi", "ko", "ja", "zh", "ru", "ar", "tr", "ur"} <= languages
-    assert set(load_patterns().languages) >= languages
+    files = set(load_patterns().languages)
+    assert files - {"*"} <= languages  # every language file has cases
+    # Cases in a language without a file test the common patterns alone.
+    assert languages - files == {"cs"}
 
 
 def test_offsets_point_into_the_whole_article():

@@ -146,3 +146,34 @@ def test_bad_registry_files(tmp_path, body, message):
 def test_missing_registry_file(tmp_path):
     with pytest.raises(RegistryError):
         OutletRegistry.load(tmp_path / "nope.toml")
+
+
+def test_is_news_tells_news_outlets_from_other_registered_bodies():
+    registry = OutletRegistry.from_dict(
+        {
+            "outlet": [
+                {"name": "Zorb Daily"},
+                {"name": "Zorbian Weather Office", "aliases": ["ZWO"], "news": False},
+            ]
+        }
+    )
+    assert registry.is_news("outlet:zorb-daily") is True
+    assert registry.is_news("outlet:zorbian-weather-office") is False
+    assert registry.is_news("outlet:not-registered") is None
+    packaged = default_registry()
+    assert packaged.is_news(packaged.resolve("Reuters").id) is True
+    assert packaged.is_news(packaged.resolve("DWD").id) is False
+
+
+def test_news_and_wire_must_be_booleans():
+    with pytest.raises(RegistryError, match="news and wire"):
+        OutletRegistry.from_dict({"outlet": [{"name": "Zorb Daily", "news": "no"}]})
+
+
+def test_guarded_aliases_resolve_but_are_not_plain_spellings():
+    registry = OutletRegistry.from_dict(
+        {"outlet": [{"name": "Zorb Wire", "aliases": ["ZW"], "guarded_aliases": ["Zorb"]}]}
+    )
+    entry = registry.get("outlet:zorb-wire")
+    assert registry.resolve("Zorb").id == "outlet:zorb-wire"
+    assert "Zorb" not in entry.spellings and entry.guarded_aliases == ("Zorb",)
