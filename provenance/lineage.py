@@ -39,6 +39,9 @@ CREDIT_WEIGHT = {
 # News is reused within days: shared text published further apart than this is more
 # likely a formula or a background paragraph, and its edge confidence is halved.
 RECENCY_DAYS = 7
+# One outlet's two reports this far apart that share sentences are its template or stock
+# background (a 2023 landslide bulletin and a 2025 one), not a copy of each other.
+SAME_OUTLET_TEMPLATE_DAYS = 30
 # A direction is "argued" when its confidence reaches this; below, it is undecided.
 ARGUED = 0.6
 MIN_CONFIDENCE = 0.35
@@ -85,6 +88,8 @@ def build_forest(
             # The aligner's own direction lines are restated below, weighed with the rest.
             evidence = [e for e in match.evidence if not e.startswith("direction")]
             gap = _days_apart(parent, child)
+            if gap is not None and gap > SAME_OUTLET_TEMPLATE_DAYS and parent.outlet and parent.outlet == child.outlet:
+                continue
             if gap is not None and gap > RECENCY_DAYS:
                 strength *= 0.5
                 evidence.append(f"published {gap} days apart: reuse this late is less likely")

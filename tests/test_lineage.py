@@ -124,3 +124,14 @@ def test_no_edge_when_the_child_side_shows_no_derivation():
                   a_kind="copy", b_kind=None, evidence=["shared text"])
     edges, _ = build_forest([early, late], [match], [], REGISTRY)
     assert edges == []
+
+
+def test_one_outlets_reports_months_apart_are_template_not_copy():
+    old = article("bulletin-2023", "outlet:wire-agency", "2023-07-25")
+    new = article("bulletin-2025", "outlet:wire-agency", "2025-07-14")
+    edges, _ = build_forest([old, new], [rewrite("bulletin-2023", "bulletin-2025", score=0.6)], [], REGISTRY)
+    assert parents(edges) == {}
+    # Two outlets that far apart may still reuse text (the edge is only weakened).
+    other = article("paper-2025", "outlet:daily-paper", "2025-07-14")
+    edges, _ = build_forest([old, other], [rewrite("bulletin-2023", "paper-2025", score=0.6)], [], REGISTRY)
+    assert parents(edges) == {"paper-2025": "bulletin-2023"}
