@@ -64,6 +64,7 @@ def print_table(title: str, groups: dict[str, list]) -> None:
 def held_out(units: list[td.Unit]) -> None:
     pairs, scores = td.cross_validated_pair_scores(units, log=lambda *a: print(*a, file=sys.stderr))
     folds = {u.key: u.fold for u in units}
+    domains = {u.key: u.domain for u in units}
     fold_of = np.array([folds[p.unit] for p in pairs])
     human = np.array([p.kind == "human" for p in pairs])
     groups: dict[str, list] = defaultdict(list)
@@ -81,6 +82,7 @@ def held_out(units: list[td.Unit]) -> None:
             groups[f"{pair.kind} {tag}"].append(row)
             if pair.kind == "human":
                 groups[f"human {tag} @{pair.bucket}w"].append(row)
+                groups[f"human domain={domains[pair.unit]}"].append(row)
     order = sorted(groups, key=lambda g: (not g.startswith("human"), g.count(" ") , g))
     print_table("Held-out folds of wmt-direction-train (src->tgt, truth: src is the original)",
                 {g: groups[g] for g in order})
