@@ -193,11 +193,11 @@ def _page_owner(head, tail, registry) -> Publisher | None:
         if hit is not None:
             found.append((*hit, f"header line '{_short(line)}' (line {number + 1})"))
             break
-    for number, line in head:
+    for _, line in head:
         hit = _desk_byline(line, registry)
         if hit is not None:
             found.append((*hit, f"desk byline '{_short(line)}'"))
-    for number, line in tail:
+    for _, line in tail:
         if _has_copyright(line):
             hit = _copyright_owner(line, registry)
             if hit is not None:
@@ -276,7 +276,7 @@ def _writer(head, tail, registry) -> Publisher | None:
                 return Publisher(hit[0], hit[1], [f"agency byline '{_short(line)}'"], "text")
     for number, line in tail:
         codes = _DESK_CODES.match(line)
-        if codes and any(c.isupper() for c in codes.group(2)) or codes and codes.group(1).islower():
+        if codes is not None:
             hit = _resolve(codes.group(1), registry)
             if hit is not None and registry.is_wire(hit[0]):
                 return Publisher(hit[0], hit[1], [f"agency sign-off codes '{_short(line)}'"], "text")
@@ -323,7 +323,7 @@ def _interviewer(attributions: list[Attribution], registry) -> Publisher | None:
 
 def _publishes_in(registry: OutletRegistry, outlet: str, language: str | None) -> bool:
     entry = registry.get(outlet)
-    languages = getattr(entry, "languages", ()) if entry else ()
+    languages = entry.languages if entry else ()
     if not languages or not language:
         return True
     return language.split("-")[0] in languages
