@@ -40,7 +40,11 @@ MIN_KEY_OVERLAP = 0.3  # ...and this share of the keys of the one with fewer
 MAX_PARTNERS = 20  # candidate partners per article from the anchor index
 MIN_NUMBERS_TO_VETO = 3  # numbers/dates an article needs before their absence counts
 OPENING_PARAGRAPHS = 2  # paragraphs embedded per article for candidate generation
-LEAD_NEIGHBOURS = 2  # ...or mutual near neighbours that also share anchor keys
+LEAD_NEIGHBOURS = 2  # ...or mutual near neighbours (per language) that also share anchor keys
+# Openings this close are copies of one text (a reprint, a syndicated copy): as neighbours
+# they count once, so that three copies of a translation do not crowd out its original.
+SAME_OPENING_COSINE = 0.97
+MAX_OPENINGS_SCANNED = 64  # nearest openings looked at per article for those neighbours
 MARGIN_NEIGHBOURS = 4  # k of the k-nearest-neighbour margin
 MIN_MARGIN = 1.02  # cosine must beat the mean of the k best of both sides by 2%
 MIN_COSINE = 0.75  # below this multilingual-e5 pairs are unrelated, whatever the margin
@@ -54,6 +58,11 @@ MAX_GAP_FILL = 3  # unaligned paragraphs bridged between aligned neighbours
 # Placeholders left by scraping/auto-translation pipelines: "[광고_2]", "[ad_1]", "{{ad}}".
 _PLACEHOLDER_RE = re.compile(r"\[[^\[\]\s]{1,20}_\d{1,3}\]|\{\{[^{}]{1,30}\}\}|%%[A-Z_]{2,30}%%")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def placeholders(text: str) -> list[str]:
+    """Template placeholders a scraping/auto-translation pipeline left in ``text``."""
+    return _PLACEHOLDER_RE.findall(text)
 
 
 class CrosslingualError(ValueError):
@@ -133,6 +142,14 @@ def _find_with_embeddings(
         if (i, j) not in found and not _numbers_disagree(docs[i], docs[j])
     }
     needed = sorted({i for pair in promising for i in pair})
+    # Vectors are per article and cached, a check per pair is cheap: once both sides of an
+    # anchor candidate are embedded anyway, check that pair too (an original whose nearest
+    # neighbours are its own reprints and same-story reports is found this way).
+    embedded = set(needed)
+    promising |= {
+        (i, j) for i, j in candidates - found.keys()
+        if i in embedded and j in embedded and not _numbers_disagree(docs[i], docs[j])
+    }
     # Related-article teasers are aligned by anchors only: they never decide anything.
     texts = [u.paragraph.text for i in needed for u in docs[i].units if not u.related]
     vectors = embed_cached(texts, embedder, cache)
@@ -265,8 +282,7 @@ def _lead_candidates(
             count > 0, np.where(finite, top, 0.0).sum(axis=1) / np.maximum(count, 1), 1.0
         )
         blocks.append((start, sims))
-        order = np.argsort(-sims, axis=1)[:, :LEAD_NEIGHBOURS]
-        nearest += [{int(c) for c in row if np.isfinite(sims[r, c])} for r, row in enumerate(order)]
+        nearest += [_nearest_distinct(matrix, sims[r], languages) for r in range(len(sims))]
     mutual = {
         (min(have[r], have[c]), max(have[r], have[c]))
         for r, cols in enumerate(nearest) for c in cols if r in nearest[c]
@@ -280,6 +296,25 @@ def _lead_candidates(
             if r < col:
                 result.add((have[r], have[int(col)]))
     return result, mutual
+
+
+def _nearest_distinct(matrix: np.ndarray, sims: np.ndarray, languages: np.ndarray) -> set[int]:
+    """The LEAD_NEIGHBOURS nearest openings in each other language, copies of one opening
+    counting as one: a Korean original's English translation is then among its neighbours
+    even when three English copies of it and same-story reports in other languages are nearer."""
+    chosen: dict[str, list[int]] = defaultdict(list)
+    found: set[int] = set()
+    for col in np.argsort(-sims)[:MAX_OPENINGS_SCANNED]:
+        if not np.isfinite(sims[col]):
+            break
+        col = int(col)
+        picked = chosen[languages[col]]
+        if any(float(matrix[col] @ matrix[c]) >= SAME_OPENING_COSINE for c in picked):
+            found.add(col)  # a copy of a neighbour already taken
+        elif len(picked) < LEAD_NEIGHBOURS:
+            picked.append(col)
+            found.add(col)
+    return found
 
 
 # --- verification ----------------------------------------------------------------------

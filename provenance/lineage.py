@@ -22,6 +22,9 @@ from datetime import date
 
 import networkx as nx
 
+from . import dates
+from .crosslingual import placeholders
+from .direction import translation_direction
 from .models import DERIVED_KINDS, Article, Attribution, Edge, Match, Outlet
 from .outlets import OutletRegistry
 
@@ -42,6 +45,18 @@ RECENCY_DAYS = 7
 # One outlet's two reports this far apart that share sentences are its template or stock
 # background (a 2023 landslide bulletin and a 2025 one), not a copy of each other.
 SAME_OUTLET_TEMPLATE_DAYS = 30
+# Votes of publication dates: days apart, or hours apart on one day.
+DATE_WEIGHT = 0.35
+SAME_DAY_DATE_WEIGHT = 0.2
+# A copying pipeline's leftover placeholder ("[ads_1]") says "copy" more surely than a
+# stamp, which a content farm sets as it likes.
+PLACEHOLDER_WEIGHT = 0.45
+# The translationese model's calibrated p (direction.py) votes (p - 0.5) x this: at most
+# 0.2, weaker than a date or a credit, as its held-out accuracy (0.82 on news) asks.
+TEXT_DIRECTION_WEIGHT = 0.4
+# A text parent that covers less of the child than this does not overrule the child's own
+# credit to another news outlet.
+CREDIT_OVERRULED_COVERAGE = 0.9
 # A direction is "argued" when its confidence reaches this; below, it is undecided.
 ARGUED = 0.6
 MIN_CONFIDENCE = 0.35
@@ -84,6 +99,8 @@ def build_forest(
             kind, score = match.as_copy(child.id)
             if kind is None:
                 continue  # little of the child's own text comes from the other article
+            if _agency_original(child, parent, credits, registry):
+                continue
             strength = _text_strength(kind, score)
             # The aligner's own direction lines are restated below, weighed with the rest.
             evidence = [e for e in match.evidence if not e.startswith("direction")]
@@ -93,6 +110,13 @@ def build_forest(
             if gap is not None and gap > RECENCY_DAYS:
                 strength *= 0.5
                 evidence.append(f"published {gap} days apart: reuse this late is less likely")
+            argued = dir_conf >= ARGUED
+            contradicted = _contradicts_credit(child, parent, match, credits, registry)
+            if argued and contradicted:
+                # C names its source, and this text parent is neither by it nor credits
+                # it, and shares only part of C: the stated credit wins.
+                argued = False
+                evidence.append(f"not argued over the credit: {contradicted}")
             if dir_conf >= ARGUED:
                 evidence += [f"direction: {r}" for r in reasons[parent.id]]
             else:
@@ -107,7 +131,7 @@ def build_forest(
                     kind=kind,
                     confidence=round(strength * (0.5 + 0.5 * dir_conf), 3),
                     evidence=evidence,
-                    argued=dir_conf >= ARGUED,
+                    argued=argued,
                 )
             )
 
@@ -139,24 +163,57 @@ def direction(
         score += weight if for_parent is a else -weight
         reasons[for_parent.id].append(why)
 
-    if a.published and b.published and a.published[:10] != b.published[:10]:
-        earlier, later = (a, b) if a.published < b.published else (b, a)
-        argue(earlier, 0.35, f"{earlier.id} published {earlier.published[:10]}, {later.id} {later.published[:10]}")
+    first = dates.order(trusted_date(a), trusted_date(b))
+    if first:
+        earlier, later = (a, b) if first < 0 else (b, a)
+        # Hours apart on one day say less than days apart: a site's clock, its time zone
+        # and a content farm's backdating all move a stamp by hours.
+        same_day = a.published[:10] == b.published[:10]  # type: ignore[index]
+        argue(
+            earlier,
+            SAME_DAY_DATE_WEIGHT if same_day else DATE_WEIGHT,
+            f"{earlier.id} published {_stamp(earlier.published)}, {later.id} {_stamp(later.published)}",
+        )
+    home = _home_service(a, b, registry)
+    if home is not None:
+        original, translation = home
+        argue(
+            original,
+            0.3,
+            f"{original.outlet_name or original.outlet}'s home service is in {original.language}: "
+            f"its {translation.language} text is the translation",
+        )
     for parent, child in ((a, b), (b, a)):
-        if parent.outlet and parent.outlet in credits.get(child.id, {}):
-            phrase = credits[child.id][parent.outlet][0].phrase
-            argue(parent, 0.3, f"{child.id} credits {parent.outlet_name or parent.outlet} ('{phrase}')")
+        credit = credit_to(child, parent.outlet, credits, registry)
+        if credit is not None:
+            argue(parent, 0.3, f"{child.id} credits {parent.outlet_name or parent.outlet} ('{credit.phrase}')")
     a_wire = bool(a.outlet) and registry.is_wire(a.outlet)
     b_wire = bool(b.outlet) and registry.is_wire(b.outlet)
     if a_wire != b_wire:
         wire, other = (a, b) if a_wire else (b, a)
         argue(wire, 0.15, f"{wire.outlet_name or wire.outlet} is a news agency, {other.outlet_name or other.id} is not")
-    if match.direction is not None and match.direction_confidence > 0.5:
-        parent_id = match.direction[0]
-        parent = a if parent_id == a.id else b
-        why = [e.removeprefix("direction: ") for e in match.evidence if e.startswith("direction")]
-        argue(parent, 0.9 * (match.direction_confidence - 0.5), "; ".join(why) or "aligner's direction cues")
-    if match.kind != "translation":
+    # The aligner's own direction (match.direction) weighs dates and placeholders too;
+    # they are weighed here instead, once, with the date checked against the text.
+    for parent, child in ((a, b), (b, a)):
+        found = placeholders(child.text)
+        if found and not placeholders(parent.text):
+            argue(parent, PLACEHOLDER_WEIGHT, f"{child.id} carries a template placeholder '{found[0]}' left by a copying pipeline")
+    if match.kind == "translation":
+        vote = _text_direction(a, b)
+        if vote is not None:
+            original, p = vote
+            argue(
+                original,
+                TEXT_DIRECTION_WEIGHT * (p - 0.5),
+                f"{original.id} reads as written in {original.language}, the other as translated "
+                f"(function words and punctuation, p = {p:.2f})",
+            )
+        # A partial translation is almost wholly covered by its original, not the reverse.
+        a_cov, b_cov = match.a_coverage, match.b_coverage
+        if max(a_cov, b_cov) >= 0.9 and min(a_cov, b_cov) <= 0.75:
+            source, copy = (b, a) if a_cov >= 0.9 else (a, b)
+            argue(source, 0.2, f"{copy.id} is almost wholly contained in {source.id}, which has content it lacks (partial translation)")
+    else:
         # The copy is mostly made of the source's text; the source has more of its own.
         a_cov, b_cov = match.a_coverage, match.b_coverage
         if abs(a_cov - b_cov) >= 0.2:
@@ -164,6 +221,110 @@ def direction(
             argue(source, 0.1, f"{copy.id} is mostly text it shares with {source.id}, not the other way round")
     confidence = 0.5 + max(-0.45, min(0.45, score))
     return confidence, reasons
+
+
+def _text_direction(a: Article, b: Article) -> tuple[Article, float] | None:
+    """The side the translation-direction model reads as the original, and its p."""
+    vote = translation_direction(_content_text(a), a.language or "", _content_text(b), b.language or "")
+    if vote.original is None:
+        return None
+    return (a if vote.original == "a" else b), vote.probability
+
+
+def _content_text(article: Article) -> str:
+    return "\n".join(p.text for p in article.paragraphs if p.is_content)
+
+
+def trusted_date(article: Article) -> str | None:
+    """The publication date as evidence: None when the article's own dateline names a later
+    day than its stamp (a backdated copy, or a stamp that is not the publication's)."""
+    if not article.published:
+        return None
+    for found in dates.dates_in_text(article.text[:DATELINE_WINDOW], article.language):
+        if found.role != "dateline":
+            continue
+        stamp = article.published[:10]
+        day = found.value[-5:] if found.precision == "day" else found.value[:10]
+        later = day > stamp[-5:] if found.precision == "day" else day > stamp
+        if later and (found.precision != "day" or stamp[5:7] == day[:2]):
+            return None
+        break
+    return article.published
+
+
+DATELINE_WINDOW = 600  # characters at the top where an article's own dateline stands
+
+
+def _stamp(value: str | None) -> str:
+    return (value or "")[:16].replace("T", " ")
+
+
+def _home_service(a: Article, b: Article, registry: OutletRegistry) -> tuple[Article, Article] | None:
+    """(original, translation) for two versions of one agency's report in two languages,
+    when one is in the agency's home language (the first of its registered languages)."""
+    if not a.outlet or a.outlet != b.outlet or not a.language or not b.language:
+        return None
+    entry = registry.get(a.outlet)
+    if entry is None or not entry.wire or not entry.languages:
+        return None
+    home = entry.languages[0]
+    lang_a, lang_b = a.language.split("-")[0], b.language.split("-")[0]
+    if lang_a == lang_b or home not in (lang_a, lang_b):
+        return None
+    return (a, b) if lang_a == home else (b, a)
+
+
+def credit_to(
+    article: Article, outlet_id: str | None, credits: dict[str, dict[str, list[Attribution]]], registry: OutletRegistry
+) -> Attribution | None:
+    """The article's first credit to ``outlet_id`` or to a service of the same outlet."""
+    if not outlet_id:
+        return None
+    for credited, items in credits.get(article.id, {}).items():
+        if registry.same_family(credited, outlet_id):
+            return items[0]
+    return None
+
+
+def _agency_original(
+    child: Article, parent: Article, credits: dict[str, dict[str, list[Attribution]]], registry: OutletRegistry
+) -> bool:
+    """An agency's own report takes text from another outlet only with a credit: without
+    one, shared text with another outlet's article is the same event reported twice."""
+    if not child.outlet or not registry.is_wire(child.outlet) or not child.publisher_evidence:
+        return False
+    if registry.same_family(parent.outlet, child.outlet):
+        return False  # the agency's own service in another language, or its update
+    return credit_to(child, parent.outlet, credits, registry) is None
+
+
+def _contradicts_credit(
+    child: Article,
+    parent: Article,
+    match: Match,
+    credits: dict[str, dict[str, list[Attribution]]],
+    registry: OutletRegistry,
+) -> str | None:
+    """Why the child's credit to a registered news outlet speaks against this text parent,
+    or None: the parent is not by that outlet, does not credit it, and covers only part of
+    the child."""
+    named = credits.get(child.id, {})
+    if not named or credit_to(child, parent.outlet, credits, registry) is not None:
+        return None
+    coverage = match.a_coverage if match.a == child.id else match.b_coverage
+    if coverage >= CREDIT_OVERRULED_COVERAGE:
+        return None
+    for outlet_id, items in named.items():
+        if credit_to(parent, outlet_id, credits, registry) is not None or not registry.is_news(outlet_id):
+            continue
+        # "told X" credits X's reporting, and a dateline is often carried over from the
+        # parent's own source: neither names the text's source the way these do.
+        if any(i.kind not in ("told", "dateline") for i in items):
+            return (
+                f"{child.id} credits {items[0].surface} ('{items[0].phrase}'), which {parent.id} "
+                f"neither is nor credits, and shares {coverage:.0%} of {child.id}'s text"
+            )
+    return None
 
 
 def _days_apart(a: Article, b: Article) -> int | None:

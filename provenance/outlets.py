@@ -100,6 +100,9 @@ class OutletEntry:
     # Spellings that are also ordinary words or another body's abbreviation ("भाषा" is
     # "language"): they name this outlet only when quoted or bracketed as a credit.
     guarded_aliases: tuple[str, ...] = ()
+    # The id of the outlet this one is a service of (PTI-Bhasha is PTI's Hindi service):
+    # a credit to one is a credit to the other's text.
+    part_of: str | None = None
 
     def to_outlet(self) -> Outlet:
         return Outlet(id=self.id, name=self.name, domains=list(self.domains))
@@ -165,9 +168,14 @@ class OutletRegistry:
                     languages=tuple(str(code).lower() for code in raw.get("languages", [])),
                     news=raw.get("news", True),
                     guarded_aliases=tuple(a.strip() for a in guarded if a.strip()),
+                    part_of=_part_of(raw, source),
                 )
             )
-        return cls(entries)
+        registry = cls(entries)
+        for entry in entries:
+            if entry.part_of is not None and entry.part_of not in registry._by_id:
+                raise RegistryError(f"{source}: outlet {entry.name!r}: part_of names no registered outlet")
+        return registry
 
     def _add(self, entry: OutletEntry) -> None:
         if entry.id in self._by_id:
@@ -256,12 +264,36 @@ class OutletRegistry:
         entry = self._by_id.get(outlet_id)
         return bool(entry and entry.wire)
 
+    def same_family(self, a: str | None, b: str | None) -> bool:
+        """True when ``a`` and ``b`` are one outlet, or one is a service of the other
+        (``part_of``), or both are services of one outlet."""
+        if not a or not b:
+            return False
+        return a == b or bool(self._family(a) & self._family(b))
+
+    def _family(self, outlet_id: str) -> set[str]:
+        out = {outlet_id}
+        entry = self._by_id.get(outlet_id)
+        while entry is not None and entry.part_of and entry.part_of not in out:
+            out.add(entry.part_of)
+            entry = self._by_id.get(entry.part_of)
+        return out
+
     def is_news(self, outlet_id: str) -> bool | None:
         """True for a registered news outlet, False for a registered organisation that
         publishes no news (``news = false``: a weather service, a ministry), None when
         ``outlet_id`` is not in the registry."""
         entry = self._by_id.get(outlet_id)
         return None if entry is None else entry.news
+
+
+def _part_of(raw: dict, source: str) -> str | None:
+    value = raw.get("part_of")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise RegistryError(f"{source}: outlet {raw['name']!r}: part_of must be an outlet name")
+    return value.strip() if value.startswith("outlet:") else outlet_id(value.strip())
 
 
 @lru_cache(maxsize=1)
