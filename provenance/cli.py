@@ -76,7 +76,15 @@ def _stdin_for(inputs: tuple[str, ...]):
     is_flag=True,
     help="Cross-lingual alignment from anchors (numbers, names) only, without the embedding model.",
 )
-def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool) -> None:
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Also write the report as one self-contained HTML page (graph, evidence, texts side by side).",
+)
+def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool,
+          html_path: str | None) -> None:
     """Trace where the articles INPUTS came from.
 
     INPUTS are files (.txt, .html, .json, .jsonl), directories (read recursively), http(s)
@@ -91,6 +99,8 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
         stdin=_stdin_for(inputs),
         on_error=_warn,
     )
+    if html_path:
+        _write_html(result, html_path)
     if as_json:
         _emit_json(result.to_json())
     else:
@@ -99,6 +109,16 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
         )
     if result.errors:
         sys.exit(1)
+
+
+def _write_html(result: pipeline.TraceResult, html_path: str) -> None:
+    from .htmlreport import write_report
+
+    try:
+        write_report(result, html_path)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {report.printable(html_path)}: {report.printable(exc.strerror or exc)}") from exc
+    click.echo(f"report written to {report.printable(html_path)}", err=True)
 
 
 @main.command()
@@ -141,6 +161,26 @@ def ingest(inputs: tuple[str, ...], db_path: str | None, as_json: bool) -> None:
 @click.option("--refresh", is_flag=True, help="Re-run the analysis over everything stored first.")
 def tree(db_path: str | None, as_json: bool, refresh: bool) -> None:
     """Print the lineage forest stored in the database."""
+    result = _stored_result(db_path, refresh)
+    if as_json:
+        _emit_json(result.to_json())
+    else:
+        report.print_trace(report.make_console(), result.articles, result.outlets, result.edges, result.matches)
+
+
+@main.command("report")
+@_db_option(True)
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Write the stored lineage as one self-contained HTML page to this file.")
+@click.option("--refresh", is_flag=True, help="Re-run the analysis over everything stored first.")
+def report_command(db_path: str | None, html_path: str, refresh: bool) -> None:
+    """Write the lineage stored in the database as an HTML report: the graph, each edge's
+    evidence in plain words, and the two texts side by side with the shared text marked."""
+    _write_html(_stored_result(db_path, refresh), html_path)
+
+
+def _stored_result(db_path: str | None, refresh: bool) -> pipeline.TraceResult:
+    """Everything stored, analysed first when asked or when it never was."""
     with _open_store(db_path) as stored:
         method = None
         articles = stored.articles()
@@ -157,10 +197,7 @@ def tree(db_path: str | None, as_json: bool, refresh: bool) -> None:
                 edges=store.edges(),
                 method=method or "as stored",
             )
-    if as_json:
-        _emit_json(result.to_json())
-    else:
-        report.print_trace(report.make_console(), result.articles, result.outlets, result.edges, result.matches)
+    return result
 
 
 @main.command()

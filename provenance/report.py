@@ -6,6 +6,7 @@ objects (never markup strings), so "[bold]" or escape codes in a page print as t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from rich.console import Console
 from rich.table import Table
@@ -42,6 +43,47 @@ def clean(value: object, limit: int | None = None) -> str:
     text = _CONTROL.sub("", " ".join(str(value).split()))
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"
+    return text
+
+
+# Internal terms of the aligners' evidence lines, in words a reader knows (display only:
+# the JSON keeps the lines as the stages wrote them).
+_PLAIN_TERMS = [
+    (re.compile(r"\bmore bridged by position\b"), "more matched by their place between aligned paragraphs"),
+    (re.compile(r"^decided by: anchors$"), "paragraphs matched by the numbers, dates and names they share"),
+    (re.compile(r"^decided by: embeddings?$"), "paragraphs matched by meaning (multilingual sentence model)"),
+    (re.compile(r"^decided by: (.+)$"), r"paragraphs matched by: \1"),
+    (re.compile(r"\(shared numbers, dates and names\)"), "(by the numbers, dates and names they share)"),
+    (re.compile(r"\(embedding margin\)"), "(by meaning, multilingual sentence model)"),
+    (re.compile(r"\bwords in shared runs\b"), "words in passages shared word for word"),
+    (re.compile(r"^shared runs cover\b"), "passages shared word for word cover"),
+    (re.compile(r"\bshared runs\b"), "passages shared word for word"),
+    (re.compile(r"\banchors\b"), "shared numbers, dates and names"),
+    (re.compile(r"^direction undecided: "), "who copied whom is undecided: "),
+    (re.compile(r"^direction: "), "who copied whom: "),
+    (re.compile(r"\bnot derived\)"), "not a copy)"),
+]
+_PARAGRAPH_NUMBER = re.compile(r"\b(in paragraph) (\d+)\b")
+MATCH_KIND_WORDS = {
+    "shared_quote": "only a third party's quoted words in common",
+    "incidental": "a few phrases in common",
+    "copy": "copy",
+    "rewrite": "rewrite",
+    "translation": "translation",
+}
+
+
+def plain(line: str, ids: Iterable[str] = ()) -> str:
+    """An evidence line in plain words: paragraphs numbered from 1 as a reader counts them,
+    internal terms replaced, and file basenames the aligners print expanded to the full
+    article ids in ``ids`` (two articles in different folders may share a basename)."""
+    text = _PARAGRAPH_NUMBER.sub(lambda m: f"{m.group(1)} {int(m.group(2)) + 1}", line)
+    for pattern, words in _PLAIN_TERMS:
+        text = pattern.sub(words, text)
+    for article_id in sorted(set(ids), key=len, reverse=True):
+        base = article_id.rsplit("/", 1)[-1]
+        if base != article_id:
+            text = re.sub(rf"(?<![\w/.-]){re.escape(base)}(?![\w.-])", lambda _m: article_id, text)
     return text
 
 
