@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -49,6 +50,18 @@ def _db_option(required_default: bool):
     )
 
 
+def _verbosity_options(command):
+    """-q (the forest only) and -v (every evidence line, every pair that shares text)."""
+    command = click.option("-v", "--verbose", is_flag=True, help="Every line of evidence, the runners-up and every pair that shares text.")(command)
+    return click.option("-q", "--quiet", is_flag=True, help="The forest only: no reasons, no list of other shared text.")(command)
+
+
+def _verbosity(quiet: bool, verbose: bool) -> int:
+    if quiet and verbose:
+        raise click.UsageError("-q and -v contradict each other: give one")
+    return report.QUIET if quiet else report.VERBOSE if verbose else report.NORMAL
+
+
 def _open_store(db_path: str | None) -> Store:
     return Store(db_path or default_db_path())
 
@@ -83,8 +96,9 @@ def _stdin_for(inputs: tuple[str, ...]):
     default=None,
     help="Also write the report as one self-contained HTML page (graph, evidence, texts side by side).",
 )
+@_verbosity_options
 def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool,
-          html_path: str | None) -> None:
+          html_path: str | None, quiet: bool, verbose: bool) -> None:
     """Trace where the articles INPUTS came from.
 
     INPUTS are files (.txt, .html, .json, .jsonl), directories (read recursively), http(s)
@@ -92,6 +106,7 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
     which, back to the origin, each edge with its evidence. Bad inputs are reported on
     stderr, one line each; the rest is traced and the exit code is 1.
     """
+    verbosity = _verbosity(quiet, verbose)
     result = pipeline.trace(
         list(inputs),
         db_path=db_path,
@@ -105,7 +120,8 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
         _emit_json(result.to_json())
     else:
         report.print_trace(
-            report.make_console(), result.articles, result.outlets, result.edges, result.matches, result.method
+            report.make_console(), result.articles, result.outlets, result.edges, result.matches, result.method,
+            verbosity=verbosity,
         )
     if result.errors:
         sys.exit(1)
@@ -159,13 +175,16 @@ def ingest(inputs: tuple[str, ...], db_path: str | None, as_json: bool) -> None:
 @_db_option(True)
 @click.option("--json", "as_json", is_flag=True, help="Print the stored forest as JSON (trace contract).")
 @click.option("--refresh", is_flag=True, help="Re-run the analysis over everything stored first.")
-def tree(db_path: str | None, as_json: bool, refresh: bool) -> None:
+@_verbosity_options
+def tree(db_path: str | None, as_json: bool, refresh: bool, quiet: bool, verbose: bool) -> None:
     """Print the lineage forest stored in the database."""
+    verbosity = _verbosity(quiet, verbose)
     result = _stored_result(db_path, refresh)
     if as_json:
         _emit_json(result.to_json())
     else:
-        report.print_trace(report.make_console(), result.articles, result.outlets, result.edges, result.matches)
+        report.print_trace(report.make_console(), result.articles, result.outlets, result.edges, result.matches,
+                           verbosity=verbosity)
 
 
 @main.command("report")
@@ -205,19 +224,33 @@ def _stored_result(db_path: str | None, refresh: bool) -> pipeline.TraceResult:
 @click.argument("b")
 @_db_option(True)
 @click.option("--json", "as_json", is_flag=True, help="Print the match (aligned pairs and spans) as JSON.")
-def show(a: str, b: str, db_path: str | None, as_json: bool) -> None:
+@click.option("--no-embeddings", is_flag=True, help="Two files across languages: align by anchors only.")
+@_verbosity_options
+def show(a: str, b: str, db_path: str | None, as_json: bool, no_embeddings: bool, quiet: bool,
+         verbose: bool) -> None:
     """Show articles A and B side by side: aligned paragraphs, shared spans highlighted.
 
-    A and B are article ids as stored (as `provenance tree` prints them). Spans in
+    A and B are article ids as stored (as `provenance tree` prints them), or, without
+    --db, two files: they are then compared in memory and nothing is stored. Spans in
     reverse video are shared text; blue italics are shared words inside quotation marks.
+    Paragraphs are numbered from 1.
     """
-    with _open_store(db_path) as store:
-        found = {x.id: x for x in store.articles([a, b])}
-        missing = [x for x in (a, b) if x not in found]
-        if missing:
-            shown = ", ".join(report.printable(x) for x in missing)
-            raise click.ClickException(f"not in the database: {shown}")
-        match = next((m for m in store.matches() if {m.a, m.b} == {a, b}), None)
+    verbosity = _verbosity(quiet, verbose)
+    if db_path is None and os.path.isfile(a) and os.path.isfile(b):
+        result = pipeline.trace([a, b], crosslingual=not no_embeddings, on_error=_warn)
+        if result.errors:
+            sys.exit(1)
+        found = {x.id: x for x in result.articles}
+        matches = result.matches
+    else:
+        with _open_store(db_path) as store:
+            found = {x.id: x for x in store.articles([a, b])}
+            missing = [x for x in (a, b) if x not in found]
+            if missing:
+                shown = ", ".join(report.printable(x) for x in missing)
+                raise click.ClickException(f"not in the database: {shown}")
+            matches = store.matches()
+    match = next((m for m in matches if {m.a, m.b} == {a, b}), None)
     if match is None:
         raise click.ClickException(
             f"{report.printable(a)} and {report.printable(b)} share no text that was found"
@@ -225,7 +258,7 @@ def show(a: str, b: str, db_path: str | None, as_json: bool) -> None:
     if as_json:
         _emit_json(pipeline.match_json(match))
     else:
-        report.make_console().print(report.side_by_side(found[a], found[b], match))
+        report.make_console().print(report.side_by_side(found[a], found[b], match, verbosity))
 
 
 @main.command()
