@@ -221,7 +221,8 @@ class _Page:
             shown.append({
                 "a": self.node(m.a), "b": self.node(m.b), "score": m.score,
                 "kind": MATCH_KIND_WORDS.get(m.kind, m.kind),
-                "why": plain(m.evidence[-1], [m.a, m.b]) if m.evidence else "",
+                # The verdict line for what is not derivation, the main line otherwise.
+                "why": plain(m.evidence[-1 if m.kind not in DERIVED_KINDS else 0], [m.a, m.b]) if m.evidence else "",
             })
         return {"shown": shown, "more": max(0, len(other) - OTHER_MATCHES_SHOWN)}
 
@@ -354,7 +355,7 @@ def _builtin_svg(page: _Page) -> str:
         return _PAD + col * (_NODE_W + _COL_GAP), _PAD + row * (_NODE_H + _ROW_GAP)
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="graph" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="graph builtin" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="lineage graph">'
     ]
     for edge in page.edges:
@@ -381,8 +382,10 @@ def _builtin_svg(page: _Page) -> str:
         parts.append(
             f'<a href="#{node.anchor}"><g class="node {cls}"><title>{_xml(clean(node.id))}</title>'
             f'<rect x="{x:.0f}" y="{y:.0f}" width="{_NODE_W}" height="{_NODE_H}" rx="6"/>'
-            f'<text x="{x + 8:.0f}" y="{y + 18:.0f}" class="node-title">{_xml(first)}</text>'
-            f'<text x="{x + 8:.0f}" y="{y + 35:.0f}" class="node-details">{_xml(second)}</text></g></a>'
+            # A nested viewport clips what a wide script would push past the box.
+            f'<svg x="{x + 6:.0f}" y="{y:.0f}" width="{_NODE_W - 12}" height="{_NODE_H}">'
+            f'<text x="2" y="18" class="node-title">{_xml(first)}</text>'
+            f'<text x="2" y="35" class="node-details">{_xml(second)}</text></svg></g></a>'
         )
     parts.append("</svg>")
     return "".join(parts)
