@@ -305,6 +305,9 @@ def _credit_paragraphs(article: Article, credits: list[Attribution]) -> list[dic
 # --- the lineage graph as SVG ---------------------------------------------------------------
 
 _NODE_W, _NODE_H, _COL_GAP, _ROW_GAP, _PAD = 230, 44, 120, 14, 12
+# A graph up to this wide (px) is shrunk to the page; a wider one keeps its size and
+# scrolls, so its labels stay readable.
+_FIT_WIDTH = 1600
 
 
 def lineage_svg(page: _Page, engine: str = "auto") -> str:
@@ -355,7 +358,8 @@ def _builtin_svg(page: _Page) -> str:
         return _PAD + col * (_NODE_W + _COL_GAP), _PAD + row * (_NODE_H + _ROW_GAP)
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="graph builtin" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="graph builtin{" fit" if width <= _FIT_WIDTH else ""}" '
+        f'width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="lineage graph">'
     ]
     for edge in page.edges:
@@ -418,7 +422,9 @@ def _dot_svg(page: _Page) -> str | None:
     # Graphviz writes its own comments and links; anything script-like is dropped all the same.
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
     svg = re.sub(r"<script.*?</script>", "", svg, flags=re.S | re.I)
-    return svg.replace("<svg ", '<svg class="graph" ', 1)
+    width = re.search(r'width="([\d.]+)pt"', svg)
+    fits = width is not None and float(width.group(1)) * 4 / 3 <= _FIT_WIDTH
+    return svg.replace("<svg ", f'<svg class="graph{" fit" if fits else ""}" ', 1)
 
 
 def _dot_string(value: str) -> str:

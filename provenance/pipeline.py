@@ -275,15 +275,17 @@ def trace(
 
 
 def _focus(ids: list[str], matches: list[Match], edges: list[Edge]) -> list[str]:
-    """The inputs, the stored articles they share text with or were weighed against as a
-    parent, and the ancestors of all of these."""
-    inputs = set(ids)
-    related = [m.b if m.a in inputs else m.a for m in matches if m.a in inputs or m.b in inputs]
+    """The inputs and their ancestors, the stored articles these share text with or were
+    weighed against as a parent, and the ancestors of all of them: so every match of an
+    input or an ancestor is listed with both its articles."""
+    lineage = _with_ancestors(ids, edges)
+    core = set(lineage)
+    related = [m.b if m.a in core else m.a for m in matches if m.a in core or m.b in core]
     runners_up = [
-        alt["parent"] for e in edges if e.child in inputs for alt in e.alternatives
+        alt["parent"] for e in edges if e.child in core for alt in e.alternatives
         if not alt["parent"].startswith("outlet:")
     ]
-    return _with_ancestors([*ids, *related, *runners_up], edges)
+    return _with_ancestors([*lineage, *related, *runners_up], edges)
 
 
 def _alternatives_within(edge: Edge, keep: set[str]) -> Edge:

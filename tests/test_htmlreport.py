@@ -248,6 +248,25 @@ def test_seeds_report_loads_clean_in_chromium_and_is_photographed(seeds_html, tm
     assert "<svg" in dom and "Lineage graph" in dom
 
 
+STORIES = Path(os.environ.get("PROVENANCE_BENCH_DATA", ROOT.parent / "shared" / "bench-data")) / "stories-dev"
+
+
+@needs_browser
+@pytest.mark.skipif(not STORIES.is_dir(), reason="the development stories (../shared/bench-data) are not here")
+def test_development_stories_report_loads_clean_in_chromium(tmp_path):
+    """Every development story, traced in one run: the page is inert and loads clean."""
+    stories = sorted(str(p) for p in STORIES.iterdir() if p.is_dir())
+    result = pipeline.trace(stories, crosslingual=False)
+    assert result.edges
+    page = htmlreport.write_report(result, tmp_path / "stories.html")
+    html = page.read_text(encoding="utf-8")
+    assert_inert(html)
+    assert html.count('class="comparison"') == len(result.edges)
+    dom, console = open_in_browser(page, tmp_path)
+    assert console == []
+    assert_inert(dom)
+
+
 @needs_browser
 def test_hostile_article_runs_nothing_in_chromium(tmp_path):
     result = pipeline.trace([str(write_corpus(tmp_path / "story", hostile=True))], crosslingual=False)
