@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -35,7 +36,7 @@ def render_report(
     outlets: list[Outlet],
     edges: list[Edge],
     matches: list[Match],
-    attributions: list[Attribution] = (),
+    attributions: Iterable[Attribution] = (),
     *,
     method: str | None = None,
     title: str = "Where this story came from",
@@ -49,7 +50,7 @@ def render_report(
         title=title,
         method=method,
         counts=page.counts(),
-        svg=Markup(lineage_svg(page, engine=graph)),
+        svg=Markup(_lineage_svg(page, engine=graph)),
         trees=page.trees(),
         comparisons=page.comparisons(),
         others=page.other_matches(),
@@ -252,12 +253,11 @@ def marked(text: str, start: int, end: int, spans: Iterable[tuple[int, int, bool
             if classes[i - start] != "quoted":
                 classes[i - start] = "quoted" if quoted else "shared"
     runs: list[tuple[str, str]] = []
-    for i, cls in enumerate(classes):
-        char = text[start + i]
-        if runs and runs[-1][1] == cls:
-            runs[-1] = (runs[-1][0] + char, cls)
-        else:
-            runs.append((char, cls))
+    offset = start
+    for cls, group in groupby(classes):
+        size = sum(1 for _ in group)
+        runs.append((text[offset:offset + size], cls))
+        offset += size
     return runs
 
 
@@ -268,6 +268,7 @@ def _full_text(article: Article, spans) -> dict:
             "number": p.index + 1,
             "runs": marked(article.text, p.start, p.end, spans),
             "boilerplate": p.boilerplate,
+            "lang": p.language or article.language,
         })
     return {"article": article.id, "paragraphs": paragraphs}
 
@@ -310,7 +311,7 @@ _NODE_W, _NODE_H, _COL_GAP, _ROW_GAP, _PAD = 230, 44, 120, 14, 12
 _FIT_WIDTH = 1600
 
 
-def lineage_svg(page: _Page, engine: str = "auto") -> str:
+def _lineage_svg(page: _Page, engine: str = "auto") -> str:
     """The forest as an SVG picture: Graphviz ``dot`` when asked for or found, else a
     layered layout drawn here (roots on the left, one column per generation)."""
     if engine in ("auto", "dot") and shutil.which("dot"):
