@@ -92,6 +92,7 @@ class _Node:
     is_outlet: bool
     details: list[str] = field(default_factory=list)  # language, outlet, date
     note: str | None = None
+    url: str | None = None  # shown as text, never a link (it may be "javascript:")
 
 
 class _Page:
@@ -134,7 +135,8 @@ class _Page:
             if a.published:
                 details.append(a.published[:10])
             label = clean(a.title) if a.title else _tail(clean(node_id), 34)
-            return _Node(node_id, anchor, label, clean(a.title) if a.title else None, False, details)
+            url = clean(a.url) if a.url and a.url != node_id else None
+            return _Node(node_id, anchor, label, clean(a.title) if a.title else None, False, details, url=url)
         outlet = self.outlets.get(node_id)
         name = clean(outlet.name if outlet else node_id.removeprefix("outlet:"))
         note = None

@@ -51,7 +51,7 @@ HOSTILE = {
     "title": "Dockers " + PWN_SCRIPT + " strike",
     "published": "2024-03-06",
     "outlet": "Evil <svg onload=\"document.title='pwned-svg'\"> Times",
-    "url": "javascript:document.title='pwned-url'",
+    "url": "https://evil.example/story?x=\"><b id=pwned-url>bold</b>",
     "text": "Dock workers in the port city " + PWN_IMG + " walked off the job on Monday after talks with the "
             "harbour authority collapsed over a proposed pay freeze.\n\n" + PWN_LINK + " Shipping companies "
             "warned that a long stoppage would disrupt supplies of fuel and grain to the region, and several "
@@ -155,6 +155,7 @@ def test_hostile_article_is_text_on_the_page(tmp_path):
                                     result.attributions, graph="builtin")
     assert_inert(html)
     assert "&lt;script&gt;document.title=" in html
+    assert "https://evil.example/story?x=&#34;&gt;&lt;b id=pwned-url&gt;" in html  # the URL, as text only
     assert "javascript:" not in html.replace("javascript:document.title=&#39;pwned", "")
 
 
@@ -277,6 +278,7 @@ def test_hostile_article_runs_nothing_in_chromium(tmp_path):
     assert title == "Where this story came from"
     assert "pwned-node" not in dom.replace("createElement('pwned-node')", "")
     assert "data-pwned" not in dom.replace("setAttribute('data-pwned'", "")
+    assert 'id="pwned-url"' not in dom and 'id="pwned-link"' not in dom  # no element from markup
     assert_inert(dom)
     # The hostile markup is there, as text a reader can see.
     assert "&lt;script&gt;document.title='pwned'" in dom
