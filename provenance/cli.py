@@ -114,8 +114,6 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
         stdin=_stdin_for(inputs),
         on_error=_warn,
     )
-    if html_path:
-        _write_html(result, html_path)
     if as_json:
         _emit_json(result.to_json())
     else:
@@ -123,6 +121,8 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
             report.make_console(), result.articles, result.outlets, result.edges, result.matches, result.method,
             verbosity=verbosity,
         )
+    if html_path:  # after the output: a page that cannot be written costs the page only
+        _write_html(result, html_path)
     if result.errors:
         sys.exit(1)
 
