@@ -193,3 +193,22 @@ def test_trace_db_json_names_only_articles_it_lists(runner, story, tmp_path):
     assert data["matches"] and {n for n in named if not n.startswith("outlet:")} <= listed
     # The stored articles it shares text with are there, so the match is readable.
     assert any("late.txt" in (m["a"], m["b"]) for m in data["matches"])
+
+
+def test_tree_caps_the_other_shared_text_through_the_cli(runner, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(14):
+        (folder / f"{i:02d}.txt").write_text(f"Report {i}\n\nA short local report number {i} about the weather.\n",
+                                             encoding="utf-8")
+    assert runner.invoke(main, ["ingest", "many", "--db", "m.db"]).exit_code == 0
+    from provenance.store import Store
+
+    ids = [f"many/{i:02d}.txt" for i in range(14)]
+    with Store(tmp_path / "m.db") as store:  # stored as an analysis would store them
+        store.save_analysis([], [Match(a=ids[i], b=ids[i + 1], kind="incidental", score=i / 100) for i in range(13)], [])
+    out = runner.invoke(main, ["tree", "--db", "m.db"]).stdout
+    assert "14 articles: 0 derived from another article, 0 crediting an outlet, 14 with no parent found" in " ".join(out.split())
+    assert len(re.findall(r"many/\d+\.txt ~", out)) == 10 and "and 3 more; see --json" in out
+    assert len(re.findall(r"many/\d+\.txt ~", runner.invoke(main, ["tree", "--db", "m.db", "-v"]).stdout)) == 13
+    assert "13 pair(s) share text that is not an edge" in runner.invoke(main, ["tree", "--db", "m.db", "-q"]).stdout
