@@ -182,8 +182,13 @@ class _Page:
         }
 
     def match_between(self, x: str, y: str) -> Match | None:
-        found = [m for m in self.matches if {m.a, m.b} == {x, y}]
-        return max(found, key=lambda m: m.score) if found else None
+        if not hasattr(self, "_match_index"):
+            self._match_index: dict[frozenset, Match] = {}
+            for m in self.matches:
+                key = frozenset((m.a, m.b))
+                if key not in self._match_index or m.score > self._match_index[key].score:
+                    self._match_index[key] = m
+        return self._match_index.get(frozenset((x, y)))
 
     def comparisons(self) -> list[dict]:
         out = []
@@ -263,16 +268,28 @@ def marked(text: str, start: int, end: int, spans: Iterable[tuple[int, int, bool
     return runs
 
 
+# This many set-aside paragraphs in a row (comments, share lines, teasers) fold away.
+_FOLD_BOILERPLATE = 3
+
+
 def _full_text(article: Article, spans) -> dict:
-    paragraphs = []
+    """The article's paragraphs with spans marked, runs of boilerplate folded into blocks."""
+    blocks: list[dict] = []
     for p in article.paragraphs:
-        paragraphs.append({
+        paragraph = {
             "number": p.index + 1,
             "runs": marked(article.text, p.start, p.end, spans),
             "boilerplate": p.boilerplate,
             "lang": p.language or article.language,
-        })
-    return {"article": article.id, "paragraphs": paragraphs}
+        }
+        if p.boilerplate and blocks and blocks[-1]["aside"]:
+            blocks[-1]["paragraphs"].append(paragraph)
+        else:
+            blocks.append({"aside": bool(p.boilerplate), "paragraphs": [paragraph]})
+    for block in blocks:
+        block["fold"] = block["aside"] and len(block["paragraphs"]) >= _FOLD_BOILERPLATE
+        block["reasons"] = sorted({q["boilerplate"] for q in block["paragraphs"] if q["boilerplate"]})
+    return {"article": article.id, "blocks": blocks}
 
 
 def _paragraph_pairs(parent: Article, child: Article, match: Match) -> list[dict]:

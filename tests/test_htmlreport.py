@@ -282,3 +282,20 @@ def test_hostile_article_runs_nothing_in_chromium(tmp_path):
     assert_inert(dom)
     # The hostile markup is there, as text a reader can see.
     assert "&lt;script&gt;document.title='pwned'" in dom
+
+
+def test_long_runs_of_set_aside_paragraphs_fold_away(tmp_path):
+    comments = "\n\n".join(f"Reader comment {i}: I think the union is right about the pay freeze." for i in range(6))
+    (tmp_path / "story").mkdir()
+    (tmp_path / "story" / "wire.txt").write_text(WIRE, encoding="utf-8")
+    page = dict(PAPER, text=PAPER["text"] + "\n\nComments (6)\n\n" + comments)
+    (tmp_path / "story" / "paper.json").write_text(json.dumps(page), encoding="utf-8")
+    result = pipeline.trace([str(tmp_path / "story")], crosslingual=False)
+    paper = next(a for a in result.articles if a.id.endswith("paper.json"))
+    set_aside = [p for p in paper.paragraphs if p.boilerplate]
+    assert len(set_aside) >= 3  # the segmenter marks the comment thread
+    html = htmlreport.render_report(result.articles, result.outlets, result.edges, result.matches,
+                                    result.attributions, graph="builtin")
+    folded = html.split('<details class="aside">', 1)[1].split("</details>", 1)[0]
+    assert f"{len(set_aside)} paragraphs set aside" in folded
+    assert "Reader comment 5" in folded and "Dock workers" not in folded
