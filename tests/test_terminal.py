@@ -10,7 +10,7 @@ from rich.console import Console
 
 from provenance import report
 from provenance.cli import main
-from provenance.models import Article, Edge, Match
+from provenance.models import Article, Match
 
 WIRE = """Harbour workers strike over pay
 
