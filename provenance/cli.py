@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -49,6 +50,18 @@ def _db_option(required_default: bool):
     )
 
 
+def _verbosity_options(command):
+    """-q (the forest only) and -v (every evidence line, every pair that shares text)."""
+    command = click.option("-v", "--verbose", is_flag=True, help="Every line of evidence, the runners-up and every pair that shares text.")(command)
+    return click.option("-q", "--quiet", is_flag=True, help="The forest only: no reasons, no list of other shared text.")(command)
+
+
+def _verbosity(quiet: bool, verbose: bool) -> int:
+    if quiet and verbose:
+        raise click.UsageError("-q and -v contradict each other: give one")
+    return report.QUIET if quiet else report.VERBOSE if verbose else report.NORMAL
+
+
 def _open_store(db_path: str | None) -> Store:
     return Store(db_path or default_db_path())
 
@@ -76,7 +89,16 @@ def _stdin_for(inputs: tuple[str, ...]):
     is_flag=True,
     help="Cross-lingual alignment from anchors (numbers, names) only, without the embedding model.",
 )
-def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool) -> None:
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Also write the report as one self-contained HTML page (graph, evidence, texts side by side).",
+)
+@_verbosity_options
+def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool,
+          html_path: str | None, quiet: bool, verbose: bool) -> None:
     """Trace where the articles INPUTS came from.
 
     INPUTS are files (.txt, .html, .json, .jsonl), directories (read recursively), http(s)
@@ -84,6 +106,7 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
     which, back to the origin, each edge with its evidence. Bad inputs are reported on
     stderr, one line each; the rest is traced and the exit code is 1.
     """
+    verbosity = _verbosity(quiet, verbose)
     result = pipeline.trace(
         list(inputs),
         db_path=db_path,
@@ -95,10 +118,23 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
         _emit_json(result.to_json())
     else:
         report.print_trace(
-            report.make_console(), result.articles, result.outlets, result.edges, result.matches, result.method
+            report.make_console(), result.articles, result.outlets, result.edges, result.matches, result.method,
+            verbosity=verbosity,
         )
+    if html_path:  # after the output: a page that cannot be written costs the page only
+        _write_html(result, html_path)
     if result.errors:
         sys.exit(1)
+
+
+def _write_html(result: pipeline.TraceResult, html_path: str) -> None:
+    from .htmlreport import write_report
+
+    try:
+        write_report(result, html_path)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {report.printable(html_path)}: {report.printable(exc.strerror or exc)}") from exc
+    click.echo(f"report written to {report.printable(html_path)}", err=True)
 
 
 @main.command()
@@ -139,8 +175,31 @@ def ingest(inputs: tuple[str, ...], db_path: str | None, as_json: bool) -> None:
 @_db_option(True)
 @click.option("--json", "as_json", is_flag=True, help="Print the stored forest as JSON (trace contract).")
 @click.option("--refresh", is_flag=True, help="Re-run the analysis over everything stored first.")
-def tree(db_path: str | None, as_json: bool, refresh: bool) -> None:
+@_verbosity_options
+def tree(db_path: str | None, as_json: bool, refresh: bool, quiet: bool, verbose: bool) -> None:
     """Print the lineage forest stored in the database."""
+    verbosity = _verbosity(quiet, verbose)
+    result = _stored_result(db_path, refresh)
+    if as_json:
+        _emit_json(result.to_json())
+    else:
+        report.print_trace(report.make_console(), result.articles, result.outlets, result.edges, result.matches,
+                           verbosity=verbosity)
+
+
+@main.command("report")
+@_db_option(True)
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Write the stored lineage as one self-contained HTML page to this file.")
+@click.option("--refresh", is_flag=True, help="Re-run the analysis over everything stored first.")
+def report_command(db_path: str | None, html_path: str, refresh: bool) -> None:
+    """Write the lineage stored in the database as an HTML report: the graph, each edge's
+    evidence in plain words, and the two texts side by side with the shared text marked."""
+    _write_html(_stored_result(db_path, refresh), html_path)
+
+
+def _stored_result(db_path: str | None, refresh: bool) -> pipeline.TraceResult:
+    """Everything stored, analysed first when asked or when it never was."""
     with _open_store(db_path) as stored:
         method = None
         articles = stored.articles()
@@ -157,10 +216,7 @@ def tree(db_path: str | None, as_json: bool, refresh: bool) -> None:
                 edges=store.edges(),
                 method=method or "as stored",
             )
-    if as_json:
-        _emit_json(result.to_json())
-    else:
-        report.print_trace(report.make_console(), result.articles, result.outlets, result.edges, result.matches)
+    return result
 
 
 @main.command()
@@ -168,19 +224,33 @@ def tree(db_path: str | None, as_json: bool, refresh: bool) -> None:
 @click.argument("b")
 @_db_option(True)
 @click.option("--json", "as_json", is_flag=True, help="Print the match (aligned pairs and spans) as JSON.")
-def show(a: str, b: str, db_path: str | None, as_json: bool) -> None:
+@click.option("--no-embeddings", is_flag=True, help="Two files across languages: align by anchors only.")
+@_verbosity_options
+def show(a: str, b: str, db_path: str | None, as_json: bool, no_embeddings: bool, quiet: bool,
+         verbose: bool) -> None:
     """Show articles A and B side by side: aligned paragraphs, shared spans highlighted.
 
-    A and B are article ids as stored (as `provenance tree` prints them). Spans in
+    A and B are article ids as stored (as `provenance tree` prints them), or, without
+    --db, two files: they are then compared in memory and nothing is stored. Spans in
     reverse video are shared text; blue italics are shared words inside quotation marks.
+    Paragraphs are numbered from 1.
     """
-    with _open_store(db_path) as store:
-        found = {x.id: x for x in store.articles([a, b])}
-        missing = [x for x in (a, b) if x not in found]
-        if missing:
-            shown = ", ".join(report.printable(x) for x in missing)
-            raise click.ClickException(f"not in the database: {shown}")
-        match = next((m for m in store.matches() if {m.a, m.b} == {a, b}), None)
+    verbosity = _verbosity(quiet, verbose)
+    if db_path is None and os.path.isfile(a) and os.path.isfile(b):
+        result = pipeline.trace([a, b], crosslingual=not no_embeddings, on_error=_warn)
+        if result.errors:
+            sys.exit(1)
+        found = {x.id: x for x in result.articles}
+        matches = result.matches
+    else:
+        with _open_store(db_path) as store:
+            found = {x.id: x for x in store.articles([a, b])}
+            missing = [x for x in (a, b) if x not in found]
+            if missing:
+                shown = ", ".join(report.printable(x) for x in missing)
+                raise click.ClickException(f"not in the database: {shown}")
+            matches = store.matches()
+    match = next((m for m in matches if {m.a, m.b} == {a, b}), None)
     if match is None:
         raise click.ClickException(
             f"{report.printable(a)} and {report.printable(b)} share no text that was found"
@@ -188,7 +258,7 @@ def show(a: str, b: str, db_path: str | None, as_json: bool) -> None:
     if as_json:
         _emit_json(pipeline.match_json(match))
     else:
-        report.make_console().print(report.side_by_side(found[a], found[b], match))
+        report.make_console().print(report.side_by_side(found[a], found[b], match, verbosity))
 
 
 @main.command()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import BinaryIO
 
 from . import align, crosslingual, dates, fingerprint, lineage, publisher, segment
@@ -257,19 +257,41 @@ def trace(
         matches, edges, outlets, method = analyse(
             store, registry=registry, crosslingual_embeddings=crosslingual
         )
-        focus = _with_ancestors(report.ids, edges) if db_path else None
+        focus = _focus(report.ids, matches, edges) if db_path else None
         articles = store.articles(focus) if focus is not None else store.articles()
         keep = {a.id for a in articles}
         attributions = [x for x in store.attributions() if x.article in keep]
+    kept_edges = [_alternatives_within(e, keep) for e in edges if e.child in keep]
     return TraceResult(
         articles=articles,
-        outlets=[o for o in outlets if _outlet_used(o, articles, attributions, edges, keep)],
+        outlets=[o for o in outlets if _outlet_used(o, articles, attributions, kept_edges, keep)],
         attributions=attributions,
-        matches=[m for m in matches if m.a in keep or m.b in keep],
-        edges=[e for e in edges if e.child in keep],
+        # Self-contained: every article a match or an edge names is in ``articles``.
+        matches=[m for m in matches if m.a in keep and m.b in keep],
+        edges=kept_edges,
         errors=report.errors,
         method=method,
     )
+
+
+def _focus(ids: list[str], matches: list[Match], edges: list[Edge]) -> list[str]:
+    """The inputs and their ancestors, the stored articles these share text with or were
+    weighed against as a parent, and the ancestors of all of them: so every match of an
+    input or an ancestor is listed with both its articles."""
+    lineage = _with_ancestors(ids, edges)
+    core = set(lineage)
+    related = [m.b if m.a in core else m.a for m in matches if m.a in core or m.b in core]
+    runners_up = [
+        alt["parent"] for e in edges if e.child in core for alt in e.alternatives
+        if not alt["parent"].startswith("outlet:")
+    ]
+    return _with_ancestors([*lineage, *related, *runners_up], edges)
+
+
+def _alternatives_within(edge: Edge, keep: set[str]) -> Edge:
+    """The edge with runners-up outside ``keep`` left out (outlets always stay)."""
+    alternatives = [a for a in edge.alternatives if a["parent"].startswith("outlet:") or a["parent"] in keep]
+    return edge if len(alternatives) == len(edge.alternatives) else replace(edge, alternatives=alternatives)
 
 
 def _with_ancestors(ids: list[str], edges: list[Edge]) -> list[str]:
