@@ -11,6 +11,7 @@ from . import language
 language.warm_up()  # overlaps the language model's load with the imports below
 
 from . import pipeline, report  # noqa: E402
+from .export import FORMATS, ExportError  # noqa: E402
 from .models import InputError  # noqa: E402
 from .store import Store, StoreError, default_db_path  # noqa: E402
 
@@ -76,7 +77,12 @@ def _stdin_for(inputs: tuple[str, ...]):
     is_flag=True,
     help="Cross-lingual alignment from anchors (numbers, names) only, without the embedding model.",
 )
-def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool) -> None:
+@click.option("--format", "export_format", type=click.Choice(FORMATS), default=None,
+              help="Also write the result in this format (see docs/formats.md).")
+@click.option("-o", "--output", "output", type=click.Path(), default=None,
+              help="Where --format writes: a folder for csv/parquet, a file otherwise.")
+def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool,
+          export_format: str | None, output: str | None) -> None:
     """Trace where the articles INPUTS came from.
 
     INPUTS are files (.txt, .html, .json, .jsonl), directories (read recursively), http(s)
@@ -91,9 +97,11 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
         stdin=_stdin_for(inputs),
         on_error=_warn,
     )
+    if export_format:
+        _export(result, export_format, output)
     if as_json:
         _emit_json(result.to_json())
-    else:
+    elif not export_format or output:
         report.print_trace(
             report.make_console(), result.articles, result.outlets, result.edges, result.matches, result.method
         )
@@ -233,3 +241,37 @@ def evaluate_command(corpus_dir: str, gold_path: str | None, as_json: bool) -> N
         _emit_json(metrics)
     else:
         report.make_console().print(format_report(metrics))
+
+
+def _export(result: pipeline.TraceResult, fmt: str, output: str | None) -> None:
+    """Write ``result`` as ``fmt``; a file format without ``output`` goes to stdout."""
+    from . import export
+
+    try:
+        written = export.write(result, fmt, output, stdout=sys.stdout)
+    except (ExportError, OSError) as exc:
+        raise click.ClickException(report.printable(exc)) from exc
+    if written:
+        where = written[0].parent if fmt in export.FOLDER_FORMATS else written[0]
+        click.echo(f"wrote {fmt} ({len(written)} file(s)) to {report.printable(where)}", err=True)
+
+
+@main.command("export")
+@_db_option(True)
+@click.option("--format", "export_format", type=click.Choice(FORMATS), required=True,
+              help="csv or parquet: a folder of one file per table; jsonl, graphml, gexf, dot: one file.")
+@click.option("-o", "--output", "output", type=click.Path(), default=None,
+              help="Folder (csv, parquet; default ./provenance-export) or file (default: stdout).")
+@click.option("--refresh", is_flag=True, help="Re-run the analysis over everything stored first.")
+def export_command(db_path: str | None, export_format: str, output: str | None, refresh: bool) -> None:
+    """Export what the database holds: articles, outlets, lineage edges, matches with their
+    shared spans, and attributions (columns: docs/formats.md)."""
+    with _open_store(db_path) as stored:
+        # As `tree`: analyse first when nothing was analysed yet; a read-only file in a copy.
+        store = stored.in_memory_copy() if stored.read_only else stored
+        with store:
+            method = "as stored"
+            if refresh or (store.articles() and not store.edges() and not store.matches()):
+                _, _, _, method = pipeline.analyse(store)
+            result = pipeline.TraceResult.from_store(store, method=method)
+    _export(result, export_format, output)

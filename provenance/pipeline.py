@@ -89,6 +89,48 @@ class TraceResult:
         }
 
 
+    @classmethod
+    def from_store(cls, store: Store, *, method: str = "as stored") -> TraceResult:
+        """Everything a database holds, as its last analysis left it (no re-analysis)."""
+        return cls(
+            articles=store.articles(),
+            outlets=store.outlets(),
+            attributions=store.attributions(),
+            matches=store.matches(),
+            edges=store.edges(),
+            method=method,
+        )
+
+    def to_networkx(self):
+        """The lineage forest as a ``networkx.DiGraph``: nodes are articles and outlets
+        (attributes type, label, language, outlet, published, url), edges run parent ->
+        child with kind, confidence and evidence."""
+        from .export import to_graph
+
+        return to_graph(self)
+
+    def to_pandas(self) -> dict:
+        """The findings as pandas DataFrames, one per table: ``articles``, ``outlets``,
+        ``edges``, ``matches``, ``spans``, ``attributions`` (columns in docs/formats.md).
+        Needs pandas, which provenance does not install."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError(
+                "TraceResult.to_pandas() needs pandas, which is not installed: pip install pandas"
+            ) from exc
+        from .export import _columns, tables
+
+        return {name: pd.DataFrame(rows, columns=_columns(name)) for name, rows in tables(self).items()}
+
+    def export(self, fmt: str, path=None) -> list:
+        """Write the result as csv, parquet (folders), jsonl, graphml, gexf or dot (files);
+        see ``provenance.export.write``. Returns the paths written."""
+        from .export import write
+
+        return write(self, fmt, path)
+
+
 def match_json(m: Match) -> dict:
     return {
         "a": m.a,
