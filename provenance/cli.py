@@ -60,6 +60,37 @@ def _warn(error: InputError) -> None:
                err=True)
 
 
+def _note(message: str) -> None:
+    """Something passed over on purpose (a directory's README): said, not an error."""
+    click.echo(f"note: {report.printable(message)}", err=True)
+
+
+_from_file_option = click.option(
+    "--from-file", "from_file", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+    help="Read more INPUTS from this file, one path or URL a line ('-': standard input; "
+    "blank lines and # comments are skipped).",
+)
+
+
+def _inputs(inputs: tuple[str, ...], from_file: str | None) -> list[str]:
+    """INPUTS plus those listed in --from-file; at least one is needed."""
+    from .ingest import read_input_list
+
+    names = list(inputs)
+    if from_file is not None:
+        if from_file == "-" and "-" in inputs:
+            raise click.UsageError("standard input cannot be both an input and --from-file -")
+        try:
+            names += read_input_list(from_file)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot read --from-file {report.printable(from_file)}: {exc.strerror or exc}"
+            ) from exc
+    if not names:
+        raise click.UsageError("no inputs: name files, directories or URLs, or use --from-file")
+    return names
+
+
 def _emit_json(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -69,7 +100,8 @@ def _stdin_for(inputs: tuple[str, ...]):
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
+@_from_file_option
 @_db_option(False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see docs: trace output contract).")
 @click.option(
@@ -81,8 +113,8 @@ def _stdin_for(inputs: tuple[str, ...]):
               help="Also write the result in this format (see docs/formats.md).")
 @click.option("-o", "--output", "output", type=click.Path(), default=None,
               help="Where --format writes: a folder for csv/parquet, a file otherwise.")
-def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool,
-          export_format: str | None, output: str | None) -> None:
+def trace(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, as_json: bool,
+          no_embeddings: bool, export_format: str | None, output: str | None) -> None:
     """Trace where the articles INPUTS came from.
 
     INPUTS are files (.txt, .html, .json, .jsonl), directories (read recursively), http(s)
@@ -90,12 +122,14 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
     which, back to the origin, each edge with its evidence. Bad inputs are reported on
     stderr, one line each; the rest is traced and the exit code is 1.
     """
+    names = _inputs(inputs, from_file)
     result = pipeline.trace(
-        list(inputs),
+        names,
         db_path=db_path,
         crosslingual=not no_embeddings,
-        stdin=_stdin_for(inputs),
+        stdin=_stdin_for(tuple(names)),
         on_error=_warn,
+        on_note=_note,
     )
     if export_format:
         _export(result, export_format, output)
@@ -110,16 +144,19 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
+@_from_file_option
 @_db_option(True)
 @click.option("--json", "as_json", is_flag=True, help="Print what was stored as JSON.")
-def ingest(inputs: tuple[str, ...], db_path: str | None, as_json: bool) -> None:
+def ingest(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, as_json: bool) -> None:
     """Add articles to the database without tracing them (run `provenance tree` after
     `provenance trace --db` to see lineage)."""
     with _open_store(db_path) as store:
         if store.read_only:
             raise click.ClickException(f"{report.printable(store.path)} is read-only: nothing stored")
-        outcome = pipeline.ingest(list(inputs), store, stdin=_stdin_for(inputs), on_error=_warn)
+        names = _inputs(inputs, from_file)
+        outcome = pipeline.ingest(names, store, stdin=_stdin_for(tuple(names)), on_error=_warn,
+                                  on_note=_note)
         location = store.path
     if as_json:
         _emit_json(

@@ -7,17 +7,19 @@ stages themselves are functions over the dataclasses in models.py.
 """
 from __future__ import annotations
 
+import copy
+import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import BinaryIO
 
 from . import align, crosslingual, dates, fingerprint, lineage, publisher, segment
 from .attribution import extract_attributions
 from .extract import ExtractError, extract, guess_title
-from .ingest import iter_documents
+from .ingest import document_from_dict, iter_documents
 from .language import detect_article
-from .models import Article, Attribution, Edge, InputError, Match, Outlet
+from .models import Article, Attribution, Document, Edge, InputError, Match, Outlet
 from .outlets import OutletRegistry, default_registry
 from .store import Store, StoreError
 
@@ -188,17 +190,20 @@ def prepare(article: Article) -> Article:
 
 
 def ingest(
-    inputs: Iterable[str],
+    inputs: Iterable[str | dict | Article],
     store: Store,
     *,
     registry: OutletRegistry | None = None,
     stdin: BinaryIO | None = None,
     fetch: Callable | None = None,
     on_error: Callable[[InputError], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Read, extract, segment, credit and store every input; bad inputs become errors.
 
-    Each article is stored in its own transaction, so a failure leaves no half article.
+    Inputs are paths, URLs or "-" (see ``provenance.ingest``), article dicts (the JSON
+    input's fields) or ``Article`` objects. Each article is stored in its own transaction,
+    so a failure leaves no half article. ``on_note`` hears what was skipped without error.
     """
     registry = registry or default_registry()
     report = IngestReport()
@@ -209,12 +214,13 @@ def ingest(
             on_error(error)
 
     batch: list[tuple[Article, list[Attribution]]] = []
-    for item in iter_documents(inputs, stdin=stdin, fetch=fetch):
+    for item in _documents(inputs, stdin=stdin, fetch=fetch, on_note=on_note):
         if isinstance(item, InputError):
             fail(item)
             continue
         try:
-            article = prepare(extract(item, registry=registry))
+            article = prepare(item if isinstance(item, Article) else extract(item, registry=registry))
+            _captured_date_fallback(article, item)
         except ExtractError as exc:
             fail(InputError(item.id, str(exc)))
             continue
@@ -250,6 +256,48 @@ def ingest(
     return report
 
 
+def _documents(inputs, *, stdin, fetch, on_note) -> Iterator[Document | Article | InputError]:
+    """Documents for the paths and URLs (in their order), then the dicts and Articles.
+
+    A dict's id is its "id" field, else its "url", else ``item#N`` (N: its position among
+    the inputs, from 1); an Article keeps its own id (a copy is traced, not the object)."""
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    inputs = list(inputs)
+    names = [item for item in inputs if isinstance(item, str | os.PathLike)]
+    seen: set[str] = set()
+    for document in iter_documents([os.fspath(n) for n in names], stdin=stdin, fetch=fetch,
+                                   on_note=on_note):
+        if isinstance(document, Document):
+            seen.add(document.id)
+        yield document
+    for position, item in enumerate(inputs, start=1):
+        if isinstance(item, str | os.PathLike):
+            continue
+        if isinstance(item, Article):
+            found: Document | Article | InputError = copy.deepcopy(item)
+        elif isinstance(item, dict):
+            given = item.get("id") if isinstance(item.get("id"), str) else item.get("url")
+            found = document_from_dict(item, given if isinstance(given, str) and given else f"item#{position}")
+        else:
+            found = InputError(f"item#{position}", f"expected a path, URL, dict or Article, got {type(item).__name__}")
+        if not isinstance(found, InputError):
+            if found.id in seen:
+                found = InputError(found.id, "id clash: another input has this id; not read")
+            else:
+                seen.add(found.id)
+        yield found
+
+
+def _captured_date_fallback(article: Article, item) -> None:
+    """A page from a web archive without any date of its own is dated by its capture
+    (WARC-Date): it was published by then at the latest."""
+    captured = item.meta.get("captured") if isinstance(item, Document) else None
+    if not article.published and isinstance(captured, str):
+        article.published = captured
+        article.published_evidence = "capture date (WARC-Date): published by then"
+
+
 def _one_line(exc: BaseException) -> str:
     message = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
@@ -278,7 +326,7 @@ def analyse(
 
 
 def trace(
-    inputs: list[str],
+    inputs: Iterable[str | dict | Article],
     *,
     db_path: str | None = None,
     crosslingual: bool = True,
@@ -286,16 +334,22 @@ def trace(
     stdin: BinaryIO | None = None,
     fetch: Callable | None = None,
     on_error: Callable[[InputError], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> TraceResult:
     """Ingest ``inputs`` and trace them.
 
+    ``inputs``: paths, directories, URLs, "-" (stdin), article dicts (``{"text" or "html",
+    "url", "title", "published", "outlet", "id"}``) or ``Article`` objects, mixed freely.
     Without ``db_path`` the work happens in an in-memory database: exactly those inputs,
     no file left behind. With it, the inputs are stored there and traced against every
-    article already stored (parents may come from the archive).
+    article already stored (parents may come from the archive). ``crosslingual=False``
+    aligns translations by anchors only (no embedding model). Bad inputs become
+    ``result.errors`` (and go to ``on_error``); nothing raises for one bad input.
     """
     registry = registry or default_registry()
     with Store(db_path or ":memory:") as store:
-        report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error)
+        report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch,
+                        on_error=on_error, on_note=on_note)
         matches, edges, outlets, method = analyse(
             store, registry=registry, crosslingual_embeddings=crosslingual
         )
