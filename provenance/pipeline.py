@@ -219,7 +219,8 @@ def ingest(
             fail(item)
             continue
         try:
-            article = prepare(item if isinstance(item, Article) else extract(item, registry=registry))
+            article = prepare(_given_article(item, registry) if isinstance(item, Article)
+                              else extract(item, registry=registry))
             _captured_date_fallback(article, item)
         except ExtractError as exc:
             fail(InputError(item.id, str(exc)))
@@ -287,6 +288,18 @@ def _documents(inputs, *, stdin, fetch, on_note) -> Iterator[Document | Article 
             else:
                 seen.add(found.id)
         yield found
+
+
+def _given_article(article: Article, registry: OutletRegistry) -> Article:
+    """An Article passed in by a caller gets what extraction would have set: the
+    registered domain of its URL and its outlet id from the name or domain."""
+    from .extract import _set_outlet, registered_domain
+
+    if article.url and not article.domain:
+        article.domain = registered_domain(article.url)
+    if not article.outlet:
+        _set_outlet(article, registry)
+    return article
 
 
 def _captured_date_fallback(article: Article, item) -> None:
