@@ -312,3 +312,21 @@ def export_command(db_path: str | None, export_format: str, output: str | None, 
                 _, _, _, method = pipeline.analyse(store)
             result = pipeline.TraceResult.from_store(store, method=method)
     _export(result, export_format, output)
+
+
+@main.command("datasette-metadata")
+@_db_option(True)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, allow_dash=True),
+              default="-", help="Where to write the JSON (default: stdout).")
+def datasette_metadata(db_path: str | None, output: str) -> None:
+    """Write a Datasette metadata file for the database: what every table, view and column
+    holds. Then: datasette DB -m metadata.json"""
+    with _open_store(db_path) as store:
+        metadata = store.datasette_metadata()
+    text = json.dumps(metadata, ensure_ascii=False, indent=2) + "\n"
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"wrote {report.printable(output)}", err=True)
