@@ -122,6 +122,9 @@ def trace(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, a
     which, back to the origin, each edge with its evidence. Bad inputs are reported on
     stderr, one line each; the rest is traced and the exit code is 1.
     """
+    export_format = export_format or _format_of(output)
+    if export_format and not output and as_json:
+        raise click.UsageError(f"--json and --format {export_format} would both go to stdout: add -o PATH")
     names = _inputs(inputs, from_file)
     result = pipeline.trace(
         names,
@@ -278,6 +281,16 @@ def evaluate_command(corpus_dir: str, gold_path: str | None, as_json: bool) -> N
         _emit_json(metrics)
     else:
         report.make_console().print(format_report(metrics))
+
+
+def _format_of(output: str | None) -> str | None:
+    """The format a bare -o names by its extension (out.gexf, lineage.dot...)."""
+    if output is None:
+        return None
+    suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
+    if suffix in FORMATS:
+        return suffix
+    raise click.UsageError(f"-o {report.printable(output)}: say which --format ({', '.join(FORMATS)})")
 
 
 def _export(result: pipeline.TraceResult, fmt: str, output: str | None) -> None:

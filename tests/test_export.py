@@ -215,3 +215,18 @@ def test_cli_export_from_a_database_and_trace_format(tmp_path, monkeypatch):
     assert {(e["parent"], e["child"]) for e in stored} == set(
         nx.read_gexf(tmp_path / "t.gexf").edges
     )
+
+
+def test_trace_output_alone_names_its_format_and_json_needs_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "wire.txt").write_text(WIRE, encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["trace", "wire.txt", "--no-embeddings", "-o", "lineage.graphml"])
+    assert result.exit_code == 0, result.output
+    assert nx.read_graphml(tmp_path / "lineage.graphml").number_of_nodes() >= 1
+    unknown = runner.invoke(main, ["trace", "wire.txt", "--no-embeddings", "-o", "lineage.xyz"])
+    assert unknown.exit_code == 2 and "--format" in unknown.output
+    both = runner.invoke(main, ["trace", "wire.txt", "--json", "--format", "dot"])
+    assert both.exit_code == 2 and "stdout" in both.output
+    dot = runner.invoke(main, ["trace", "wire.txt", "--no-embeddings", "--format", "dot"])
+    assert dot.exit_code == 0 and dot.stdout.startswith("digraph provenance {")
