@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -233,6 +234,29 @@ def to_graph(result: TraceResult) -> nx.DiGraph:
     return graph
 
 
+# Characters XML 1.0 cannot hold (GraphML and GEXF are XML): control characters but tab
+# and newlines, and the non-characters U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value: str) -> str:
+    """``value`` with what XML cannot hold written as a visible escape (ESC -> \\x1b), so a
+    hostile title or file name cannot make the whole graph file unreadable."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", value)
+
+
+def _xml_graph(graph: nx.DiGraph) -> nx.DiGraph:
+    """A copy of ``graph`` whose node ids and string attributes are all XML-safe."""
+    def clean(data: dict) -> dict:
+        return {key: _xml_safe(value) if isinstance(value, str) else value for key, value in data.items()}
+
+    safe = nx.DiGraph(**clean(graph.graph))
+    safe.add_nodes_from((_xml_safe(node), clean(data)) for node, data in graph.nodes(data=True))
+    safe.add_edges_from((_xml_safe(u), _xml_safe(v), clean(data)) for u, v, data in graph.edges(data=True))
+    return safe
+
+
 def write_dot(result: TraceResult, out: TextIO) -> None:
     """Graphviz DOT of the lineage forest: articles as boxes, outlets as ellipses."""
     graph = to_graph(result)
@@ -339,7 +363,7 @@ def write(result: TraceResult, fmt: str, path: str | os.PathLike | None = None,
         return (write_csv if fmt == "csv" else write_parquet)(result, folder)
     if fmt in ("graphml", "gexf"):
         writer = nx.write_graphml if fmt == "graphml" else nx.write_gexf
-        graph = to_graph(result)
+        graph = _xml_graph(to_graph(result))
         if path is None:
             buffer = io.BytesIO()
             writer(graph, buffer)

@@ -124,6 +124,19 @@ def test_dot_quotes_hostile_labels(small, tmp_path):
     assert text.count(" -> ") == len(small.edges)
 
 
+def test_graphviz_reads_the_dot_file(seeds_result, tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed (Debian package graphviz)")
+    write(seeds_result, "dot", tmp_path / "g.dot")
+    drawn = subprocess.run(["dot", "-Tsvg", str(tmp_path / "g.dot")], capture_output=True, text=True,
+                           timeout=60)
+    assert drawn.returncode == 0, drawn.stderr
+    assert drawn.stdout.count('class="edge"') == len(seeds_result.edges)
+
+
 def test_jsonl_lines_are_typed_records(small, tmp_path):
     write(small, "jsonl", tmp_path / "r.jsonl")
     records = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -230,3 +243,15 @@ def test_trace_output_alone_names_its_format_and_json_needs_a_file(tmp_path, mon
     assert both.exit_code == 2 and "stdout" in both.output
     dot = runner.invoke(main, ["trace", "wire.txt", "--no-embeddings", "--format", "dot"])
     assert dot.exit_code == 0 and dot.stdout.startswith("digraph provenance {")
+
+
+def test_control_characters_cannot_break_the_xml_graphs(tmp_path):
+    from provenance.models import Article
+
+    hostile = Article(id="evil\x1b[2J.txt", source="x", title="Title\x00 with\x0c controls",
+                      text="Dock workers in the port city walked off the job on Monday after talks collapsed.")
+    result = pipeline.trace([hostile], crosslingual=False)
+    for fmt, read in (("graphml", nx.read_graphml), ("gexf", nx.read_gexf)):
+        write(result, fmt, tmp_path / f"g.{fmt}")
+        (node, label), = read(tmp_path / f"g.{fmt}").nodes(data="label")
+        assert node == "evil\\x1b[2J.txt" and label == "Title\\x00 with\\x0c controls"
