@@ -505,8 +505,12 @@ class Store:
                 entry["description"] = row[2]
         tables["articles"].update(label_column="title", fts_table="articles_fts",
                                   sort_desc="published")
+        tables["articles"]["facets"] = ["language", "outlet_name"]
         tables["outlets"]["label_column"] = "name"
         tables["edges"]["sort_desc"] = "confidence"
+        tables["edges"]["facets"] = ["kind"]
+        tables["edges_readable"]["facets"] = ["kind", "child_language"]
+        tables["attributions"]["facets"] = ["kind", "outlet"]
         for internal in ("fingerprints", "embeddings"):
             tables[internal]["hidden"] = True
         name = self.path.stem if self.path else "provenance"

@@ -140,9 +140,9 @@ WITH RECURSIVE up (article, node, hops) AS (
     FROM up JOIN edges e ON e.child = up.node
     WHERE up.hops < 100
 ),
-top AS (
-    SELECT article, node, hops FROM up u
-    WHERE hops = (SELECT MAX(hops) FROM up v WHERE v.article = u.article)
+top AS (  -- the node with no parent (edges_child index: one probe per step)
+    SELECT article, node, hops FROM up
+    WHERE hops = 100 OR NOT EXISTS (SELECT 1 FROM edges e WHERE e.child = up.node)
 )
 SELECT a.id AS article,
        a.title,
