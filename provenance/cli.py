@@ -11,7 +11,7 @@ from . import language
 language.warm_up()  # overlaps the language model's load with the imports below
 
 from . import pipeline, report  # noqa: E402
-from .export import FORMATS, ExportError  # noqa: E402
+from .export import FILE_FORMATS, FORMATS, ExportError  # noqa: E402
 from .models import InputError  # noqa: E402
 from .store import Store, StoreError, default_db_path  # noqa: E402
 
@@ -138,7 +138,7 @@ def trace(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, a
         _export(result, export_format, output)
     if as_json:
         _emit_json(result.to_json())
-    elif not export_format or output:
+    elif not (export_format in FILE_FORMATS and output is None):  # stdout is not taken
         report.print_trace(
             report.make_console(), result.articles, result.outlets, result.edges, result.matches, result.method
         )

@@ -255,3 +255,12 @@ def test_control_characters_cannot_break_the_xml_graphs(tmp_path):
         write(result, fmt, tmp_path / f"g.{fmt}")
         (node, label), = read(tmp_path / f"g.{fmt}").nodes(data="label")
         assert node == "evil\\x1b[2J.txt" and label == "Title\\x00 with\\x0c controls"
+
+
+def test_trace_format_csv_without_o_writes_the_default_folder_and_still_prints_the_tree(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "wire.txt").write_text(WIRE, encoding="utf-8")
+    result = CliRunner().invoke(main, ["trace", "wire.txt", "--no-embeddings", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "Lineage of 1 article" in result.stdout
+    assert (tmp_path / "provenance-export" / "articles.csv").is_file()
