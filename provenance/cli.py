@@ -117,8 +117,8 @@ def trace(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, a
           no_embeddings: bool, export_format: str | None, output: str | None) -> None:
     """Trace where the articles INPUTS came from.
 
-    INPUTS are files (.txt, .html, .json, .jsonl), directories (read recursively), http(s)
-    URLs, or - for standard input. Prints the lineage forest: which article derived from
+    INPUTS are files (.txt, .html, .json, .jsonl, .warc, .warc.gz), directories (read
+    recursively), http(s) URLs, or - for standard input; --from-file adds a list of them. Prints the lineage forest: which article derived from
     which, back to the origin, each edge with its evidence. Bad inputs are reported on
     stderr, one line each; the rest is traced and the exit code is 1.
     """
