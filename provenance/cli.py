@@ -12,6 +12,7 @@ from . import language
 language.warm_up()  # overlaps the language model's load with the imports below
 
 from . import pipeline, report  # noqa: E402
+from .export import FILE_FORMATS, FORMATS, ExportError  # noqa: E402
 from .models import InputError  # noqa: E402
 from .store import Store, StoreError, default_db_path  # noqa: E402
 
@@ -72,6 +73,37 @@ def _warn(error: InputError) -> None:
                err=True)
 
 
+def _note(message: str) -> None:
+    """Something passed over on purpose (a directory's README): said, not an error."""
+    click.echo(f"note: {report.printable(message)}", err=True)
+
+
+_from_file_option = click.option(
+    "--from-file", "from_file", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+    help="Read more INPUTS from this file, one path or URL a line ('-': standard input; "
+    "blank lines and # comments are skipped).",
+)
+
+
+def _inputs(inputs: tuple[str, ...], from_file: str | None) -> list[str]:
+    """INPUTS plus those listed in --from-file; at least one is needed."""
+    from .ingest import read_input_list
+
+    names = list(inputs)
+    if from_file is not None:
+        if from_file == "-" and "-" in inputs:
+            raise click.UsageError("standard input cannot be both an input and --from-file -")
+        try:
+            names += read_input_list(from_file)
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot read --from-file {report.printable(from_file)}: {exc.strerror or exc}"
+            ) from exc
+    if not names:
+        raise click.UsageError("no inputs: name files, directories or URLs, or use --from-file")
+    return names
+
+
 def _emit_json(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -81,7 +113,8 @@ def _stdin_for(inputs: tuple[str, ...]):
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
+@_from_file_option
 @_db_option(False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see docs: trace output contract).")
 @click.option(
@@ -96,27 +129,39 @@ def _stdin_for(inputs: tuple[str, ...]):
     default=None,
     help="Also write the report as one self-contained HTML page (graph, evidence, texts side by side).",
 )
+@click.option("--format", "export_format", type=click.Choice(FORMATS), default=None,
+              help="Also write the result in this format (see docs/formats.md).")
+@click.option("-o", "--output", "output", type=click.Path(), default=None,
+              help="Where --format writes: a folder for csv/parquet, a file otherwise.")
 @_verbosity_options
-def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool,
-          html_path: str | None, quiet: bool, verbose: bool) -> None:
+def trace(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, as_json: bool,
+          no_embeddings: bool, html_path: str | None, export_format: str | None, output: str | None,
+          quiet: bool, verbose: bool) -> None:
     """Trace where the articles INPUTS came from.
 
-    INPUTS are files (.txt, .html, .json, .jsonl), directories (read recursively), http(s)
-    URLs, or - for standard input. Prints the lineage forest: which article derived from
+    INPUTS are files (.txt, .html, .json, .jsonl, .warc, .warc.gz), directories (read
+    recursively), http(s) URLs, or - for standard input; --from-file adds a list of them. Prints the lineage forest: which article derived from
     which, back to the origin, each edge with its evidence. Bad inputs are reported on
     stderr, one line each; the rest is traced and the exit code is 1.
     """
     verbosity = _verbosity(quiet, verbose)
+    export_format = export_format or _format_of(output)
+    if export_format and not output and as_json:
+        raise click.UsageError(f"--json and --format {export_format} would both go to stdout: add -o PATH")
+    names = _inputs(inputs, from_file)
     result = pipeline.trace(
-        list(inputs),
+        names,
         db_path=db_path,
         crosslingual=not no_embeddings,
-        stdin=_stdin_for(inputs),
+        stdin=_stdin_for(tuple(names)),
         on_error=_warn,
+        on_note=_note,
     )
+    if export_format:
+        _export(result, export_format, output)
     if as_json:
         _emit_json(result.to_json())
-    else:
+    elif not (export_format in FILE_FORMATS and output is None):  # stdout is not taken
         report.print_trace(
             report.make_console(), result.articles, result.outlets, result.edges, result.matches, result.method,
             verbosity=verbosity,
@@ -138,16 +183,19 @@ def _write_html(result: pipeline.TraceResult, html_path: str) -> None:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
+@_from_file_option
 @_db_option(True)
 @click.option("--json", "as_json", is_flag=True, help="Print what was stored as JSON.")
-def ingest(inputs: tuple[str, ...], db_path: str | None, as_json: bool) -> None:
+def ingest(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, as_json: bool) -> None:
     """Add articles to the database without tracing them (run `provenance tree` after
     `provenance trace --db` to see lineage)."""
     with _open_store(db_path) as store:
         if store.read_only:
             raise click.ClickException(f"{report.printable(store.path)} is read-only: nothing stored")
-        outcome = pipeline.ingest(list(inputs), store, stdin=_stdin_for(inputs), on_error=_warn)
+        names = _inputs(inputs, from_file)
+        outcome = pipeline.ingest(names, store, stdin=_stdin_for(tuple(names)), on_error=_warn,
+                                  on_note=_note)
         location = store.path
     if as_json:
         _emit_json(
@@ -303,3 +351,65 @@ def evaluate_command(corpus_dir: str, gold_path: str | None, as_json: bool) -> N
         _emit_json(metrics)
     else:
         report.make_console().print(format_report(metrics))
+
+
+def _format_of(output: str | None) -> str | None:
+    """The format a bare -o names by its extension (out.gexf, lineage.dot...)."""
+    if output is None:
+        return None
+    suffix = output.rsplit(".", 1)[-1].lower() if "." in output else ""
+    if suffix in FORMATS:
+        return suffix
+    raise click.UsageError(f"-o {report.printable(output)}: say which --format ({', '.join(FORMATS)})")
+
+
+def _export(result: pipeline.TraceResult, fmt: str, output: str | None) -> None:
+    """Write ``result`` as ``fmt``; a file format without ``output`` goes to stdout."""
+    from . import export
+
+    try:
+        written = export.write(result, fmt, output, stdout=sys.stdout)
+    except (ExportError, OSError) as exc:
+        raise click.ClickException(report.printable(exc)) from exc
+    if written:
+        where = written[0].parent if fmt in export.FOLDER_FORMATS else written[0]
+        click.echo(f"wrote {fmt} ({len(written)} file(s)) to {report.printable(where)}", err=True)
+
+
+@main.command("export")
+@_db_option(True)
+@click.option("--format", "export_format", type=click.Choice(FORMATS), required=True,
+              help="csv or parquet: a folder of one file per table; jsonl, graphml, gexf, dot: one file.")
+@click.option("-o", "--output", "output", type=click.Path(), default=None,
+              help="Folder (csv, parquet; default ./provenance-export) or file (default: stdout).")
+@click.option("--refresh", is_flag=True, help="Re-run the analysis over everything stored first.")
+def export_command(db_path: str | None, export_format: str, output: str | None, refresh: bool) -> None:
+    """Export what the database holds: articles, outlets, lineage edges, matches with their
+    shared spans, and attributions (columns: docs/formats.md)."""
+    with _open_store(db_path) as stored:
+        # As `tree`: analyse first when nothing was analysed yet; a read-only file in a copy.
+        store = stored.in_memory_copy() if stored.read_only else stored
+        with store:
+            method = "as stored"
+            if refresh or (store.articles() and not store.edges() and not store.matches()):
+                _, _, _, method = pipeline.analyse(store)
+            result = pipeline.TraceResult.from_store(store, method=method)
+    _export(result, export_format, output)
+
+
+@main.command("datasette-metadata")
+@_db_option(True)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, allow_dash=True),
+              default="-", help="Where to write the JSON (default: stdout).")
+def datasette_metadata(db_path: str | None, output: str) -> None:
+    """Write a Datasette metadata file for the database: what every table, view and column
+    holds. Then: datasette DB -m metadata.json"""
+    with _open_store(db_path) as store:
+        metadata = store.datasette_metadata()
+    text = json.dumps(metadata, ensure_ascii=False, indent=2) + "\n"
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"wrote {report.printable(output)}", err=True)

@@ -81,8 +81,12 @@ def iter_documents(
     stdin: BinaryIO | None = None,
     fetch: Fetcher | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    on_note: Callable[[str], None] | None = None,
 ) -> Iterator[Document | InputError]:
-    """Yield a Document per article and an InputError per bad input, in input order."""
+    """Yield a Document per article and an InputError per bad input, in input order.
+
+    ``on_note`` hears about what was passed over without being an error (the non-article
+    files of a directory), one line per directory."""
     if isinstance(inputs, str):  # a lone path, not an iterable of characters
         inputs = [inputs]
     source_of: dict[str, str] = {}  # article id -> the input it was read from
@@ -91,7 +95,7 @@ def iter_documents(
         if item in given:  # "-" twice would read an exhausted stdin
             continue
         given.add(item)
-        for result in _documents_for(item, stdin, fetch, max_file_bytes):
+        for result in _documents_for(item, stdin, fetch, max_file_bytes, on_note):
             if isinstance(result, Document):
                 first = source_of.get(result.id)
                 if first == result.source:
@@ -119,14 +123,17 @@ def is_url(item: str) -> bool:
 
 
 def _documents_for(
-    item: str, stdin: BinaryIO | None, fetch: Fetcher | None, max_bytes: int
+    item: str, stdin: BinaryIO | None, fetch: Fetcher | None, max_bytes: int,
+    on_note: Callable[[str], None] | None = None,
 ) -> Iterator[Document | InputError]:
     if item == "-":
         yield from _from_stdin(stdin, max_bytes)
     elif is_url(item) and not os.path.exists(item):
         yield from _from_url(item, fetch)
     elif os.path.isdir(item):
-        yield from _from_directory(item, max_bytes)
+        yield from _from_directory(item, max_bytes, on_note)
+    elif os.path.isfile(item) and is_warc_name(item):
+        yield from _from_warc(item, item, max_bytes)
     elif os.path.isfile(item):
         yield from _from_file(item, item, max_bytes)
     elif os.path.exists(item):
@@ -183,9 +190,12 @@ def _from_url(given: str, fetch: Fetcher | None) -> Iterator[Document | InputErr
         yield result
 
 
-def _from_directory(directory: str, max_bytes: int) -> Iterator[Document | InputError]:
+def _from_directory(
+    directory: str, max_bytes: int, on_note: Callable[[str], None] | None = None
+) -> Iterator[Document | InputError]:
     label = directory.rstrip("/") or "/"
     found: list[tuple[tuple[str, ...], str]] = []
+    skipped: list[str] = []
     unreadable: list[InputError] = []
 
     def on_error(exc: OSError) -> None:
@@ -194,19 +204,26 @@ def _from_directory(directory: str, max_bytes: int) -> Iterator[Document | Input
         unreadable.append(InputError(where, f"cannot read directory: {exc.strerror or exc}"))
 
     for root, dirnames, filenames in os.walk(directory, onerror=on_error):
+        skipped.extend(os.path.relpath(os.path.join(root, name), directory) + "/"
+                       for name in dirnames if name.startswith("."))
         dirnames[:] = [name for name in dirnames if not name.startswith(".")]
         for name in filenames:
-            stem, extension = os.path.splitext(name)
-            if (name.startswith(".") or extension.lower() in ASSET_EXTENSIONS
-                    or stem.lower() in CORPUS_DOC_NAMES):
-                continue
             path = os.path.join(root, name)
             relative = os.path.relpath(path, directory)
+            if not is_article_name(name):
+                skipped.append(relative)
+                continue
             found.append((tuple(relative.split(os.sep)), path))
     yield from unreadable
+    if skipped and on_note is not None:
+        on_note(_skipped_note(label, skipped))
     prefix = "" if label == "/" else label
     for parts, path in sorted(found):
-        yield from _from_file(path, prefix + "/" + "/".join(parts), max_bytes)
+        article_id = prefix + "/" + "/".join(parts)
+        if is_warc_name(path):
+            yield from _from_warc(path, article_id, max_bytes)
+        else:
+            yield from _from_file(path, article_id, max_bytes)
 
 
 def _from_file(path: str, article_id: str, max_bytes: int) -> Iterator[Document | InputError]:
@@ -277,6 +294,10 @@ def _from_bytes(
         return
     if fmt is None:
         fmt = sniff_format(text)
+    if fmt == "txt" and looks_like_input_list(text):
+        yield InputError(article_id, "a list of inputs, not an article (every line is a URL or a "
+                                     f"path): use --from-file {article_id}")
+        return
     if fmt == "json":
         yield from _from_json(text, article_id, source)
     elif fmt == "jsonl":
@@ -379,3 +400,130 @@ def _json_reason(exc: ValueError) -> str:
 def _json_type(value: object) -> str:
     return {list: "an array", str: "a string", int: "a number", float: "a number",
             bool: "a boolean", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+# ------------------------------------------------------------------------------ lists, WARC
+
+# Corpus files that are not articles: annotations and manifests next to the articles
+# (matched on the name's stem, for data-file extensions only: "gold.txt" is still read).
+CORPUS_DATA_NAMES = frozenset({"gold", "labels", "annotations", "manifest", "metadata"})
+DATA_EXTENSIONS = frozenset({".json", ".jsonl", ".csv", ".tsv", ".yaml", ".yml", ".toml", ".xml"})
+WARC_SUFFIXES = (".warc", ".warc.gz")
+# Media types of WARC response records that can be articles; other records (images,
+# scripts, style sheets of a crawl) are passed over.
+_ARTICLE_MEDIA = ("text/html", "application/xhtml+xml", "text/plain", "application/json")
+_LIST_ITEM = re.compile(
+    r"^(?:https?://\S+|\S+\.(?:txt|text|md|html?|xhtml|shtml|json|jsonl|ndjson|warc|warc\.gz))$",
+    re.I,
+)
+
+
+def is_warc_name(path: str) -> bool:
+    return path.lower().endswith(WARC_SUFFIXES)
+
+
+def is_article_name(name: str) -> bool:
+    """Whether a file found in a directory may be an article (named directly, any file is
+    read). Not: dotfiles, page assets and media, a corpus's README/LICENSE, its gold or
+    manifest data files."""
+    stem, extension = os.path.splitext(name)
+    extension = extension.lower()
+    if name.startswith("."):
+        return False
+    if is_warc_name(name):
+        return True
+    if extension in ASSET_EXTENSIONS or stem.lower() in CORPUS_DOC_NAMES:
+        return False
+    return not (extension in DATA_EXTENSIONS and stem.lower() in CORPUS_DATA_NAMES)
+
+
+def _skipped_note(label: str, skipped: list[str]) -> str:
+    shown = ", ".join(sorted(skipped)[:5])
+    more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+    return f"{label}: skipped {len(skipped)} file(s) that are not articles: {shown}{more}"
+
+
+def looks_like_input_list(text: str) -> bool:
+    """True when every non-blank line is one URL or one file name (``urls.txt``): such a
+    file is a list of inputs for --from-file, never an article."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith("#")]
+    return bool(lines) and all(_LIST_ITEM.match(line) for line in lines)
+
+
+def read_input_list(source: str, stdin: BinaryIO | None = None) -> list[str]:
+    """The inputs named in a list file, one per line (``-``: standard input).
+
+    Blank lines and lines starting with "#" are ignored; each line is taken whole
+    (surrounding spaces stripped), as a path relative to the current directory or a URL.
+    Raises OSError when the list cannot be read.
+    """
+    if source == "-":
+        data = (stdin if stdin is not None else sys.stdin.buffer).read()
+    else:
+        with open(source, "rb") as handle:
+            data = handle.read()
+    text = data.decode("utf-8-sig", errors="replace")
+    items = (line.strip() for line in text.splitlines())
+    return [item for item in items if item and not item.startswith("#")]
+
+
+def document_from_dict(value: dict, article_id: str) -> Document | InputError:
+    """A Document from an article object as a Python dict (the JSON input's fields:
+    ``text`` or ``html``, and ``url``, ``title``, ``published``, ``outlet``...)."""
+    return _json_document(value, article_id, article_id, where=article_id)
+
+
+def _from_warc(path: str, article_id: str, max_bytes: int) -> Iterator[Document | InputError]:
+    """Every HTTP 200 response record of a WARC (or .warc.gz) whose content can be an
+    article becomes one Document: id ``<archive id>#N`` (N counts those records from 1),
+    ``url`` the record's WARC-Target-URI, ``meta["captured"]`` its WARC-Date."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        yield InputError(article_id, f"cannot read: {exc.strerror or exc}")
+        return
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            yield InputError(article_id, f"not a regular file ({_file_kind(mode)}); skipped")
+            return
+        number = 0
+        try:
+            for record in ArchiveIterator(handle):
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                if record.http_headers.get_statuscode() != "200":
+                    continue
+                content_type = record.http_headers.get_header("Content-Type")
+                kind = media_type(content_type)
+                if kind is not None and kind not in _ARTICLE_MEDIA:
+                    continue
+                number += 1
+                record_id = f"{article_id}#{number}"
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                payload = record.content_stream().read(max_bytes + 1)
+                if len(payload) > max_bytes:
+                    yield InputError(record_id, f"record larger than {max_bytes} bytes (the cap)")
+                    continue
+                fmt = {"text/plain": "txt", "application/json": "json"}.get(kind or "", None)
+                if kind in ("text/html", "application/xhtml+xml"):
+                    fmt = "html"
+                for result in _from_bytes(payload, record_id, article_id, fmt,
+                                          content_type=content_type):
+                    if isinstance(result, Document):
+                        if url and not result.url:
+                            result.url = redact_url(url)
+                        result.content_type = content_type
+                        captured = record.rec_headers.get_header("WARC-Date")
+                        if captured:
+                            result.meta.setdefault("captured", captured)
+                    yield result
+        except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+            yield InputError(article_id, f"not a readable WARC archive: {' '.join(str(exc).split())}")
+            return
+    if number == 0:
+        yield InputError(article_id, "WARC archive without an HTML or text response record")

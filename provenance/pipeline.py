@@ -7,17 +7,19 @@ stages themselves are functions over the dataclasses in models.py.
 """
 from __future__ import annotations
 
+import copy
+import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import BinaryIO
 
 from . import align, crosslingual, dates, fingerprint, lineage, publisher, segment
 from .attribution import extract_attributions
 from .extract import ExtractError, extract, guess_title
-from .ingest import iter_documents
+from .ingest import document_from_dict, iter_documents
 from .language import detect_article
-from .models import Article, Attribution, Edge, InputError, Match, Outlet
+from .models import Article, Attribution, Document, Edge, InputError, Match, Outlet
 from .outlets import OutletRegistry, default_registry
 from .store import Store, StoreError
 
@@ -89,6 +91,48 @@ class TraceResult:
         }
 
 
+    @classmethod
+    def from_store(cls, store: Store, *, method: str = "as stored") -> TraceResult:
+        """Everything a database holds, as its last analysis left it (no re-analysis)."""
+        return cls(
+            articles=store.articles(),
+            outlets=store.outlets(),
+            attributions=store.attributions(),
+            matches=store.matches(),
+            edges=store.edges(),
+            method=method,
+        )
+
+    def to_networkx(self):
+        """The lineage forest as a ``networkx.DiGraph``: nodes are articles and outlets
+        (attributes type, label, language, outlet, published, url), edges run parent ->
+        child with kind, confidence and evidence."""
+        from .export import to_graph
+
+        return to_graph(self)
+
+    def to_pandas(self) -> dict:
+        """The findings as pandas DataFrames, one per table: ``articles``, ``outlets``,
+        ``edges``, ``matches``, ``spans``, ``attributions`` (columns in docs/formats.md).
+        Needs pandas, which provenance does not install."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError(
+                "TraceResult.to_pandas() needs pandas, which is not installed: pip install pandas"
+            ) from exc
+        from .export import _columns, tables
+
+        return {name: pd.DataFrame(rows, columns=_columns(name)) for name, rows in tables(self).items()}
+
+    def export(self, fmt: str, path=None) -> list:
+        """Write the result as csv, parquet (folders), jsonl, graphml, gexf or dot (files);
+        see ``provenance.export.write``. Returns the paths written."""
+        from .export import write
+
+        return write(self, fmt, path)
+
+
 def match_json(m: Match) -> dict:
     return {
         "a": m.a,
@@ -146,17 +190,20 @@ def prepare(article: Article) -> Article:
 
 
 def ingest(
-    inputs: Iterable[str],
+    inputs: Iterable[str | dict | Article],
     store: Store,
     *,
     registry: OutletRegistry | None = None,
     stdin: BinaryIO | None = None,
     fetch: Callable | None = None,
     on_error: Callable[[InputError], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Read, extract, segment, credit and store every input; bad inputs become errors.
 
-    Each article is stored in its own transaction, so a failure leaves no half article.
+    Inputs are paths, URLs or "-" (see ``provenance.ingest``), article dicts (the JSON
+    input's fields) or ``Article`` objects. Each article is stored in its own transaction,
+    so a failure leaves no half article. ``on_note`` hears what was skipped without error.
     """
     registry = registry or default_registry()
     report = IngestReport()
@@ -167,12 +214,14 @@ def ingest(
             on_error(error)
 
     batch: list[tuple[Article, list[Attribution]]] = []
-    for item in iter_documents(inputs, stdin=stdin, fetch=fetch):
+    for item in _documents(inputs, stdin=stdin, fetch=fetch, on_note=on_note):
         if isinstance(item, InputError):
             fail(item)
             continue
         try:
-            article = prepare(extract(item, registry=registry))
+            article = prepare(_given_article(item, registry) if isinstance(item, Article)
+                              else extract(item, registry=registry))
+            _captured_date_fallback(article, item)
         except ExtractError as exc:
             fail(InputError(item.id, str(exc)))
             continue
@@ -208,6 +257,60 @@ def ingest(
     return report
 
 
+def _documents(inputs, *, stdin, fetch, on_note) -> Iterator[Document | Article | InputError]:
+    """Documents for the paths and URLs (in their order), then the dicts and Articles.
+
+    A dict's id is its "id" field, else its "url", else ``item#N`` (N: its position among
+    the inputs, from 1); an Article keeps its own id (a copy is traced, not the object)."""
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    inputs = list(inputs)
+    names = [item for item in inputs if isinstance(item, str | os.PathLike)]
+    seen: set[str] = set()
+    for document in iter_documents([os.fspath(n) for n in names], stdin=stdin, fetch=fetch,
+                                   on_note=on_note):
+        if isinstance(document, Document):
+            seen.add(document.id)
+        yield document
+    for position, item in enumerate(inputs, start=1):
+        if isinstance(item, str | os.PathLike):
+            continue
+        if isinstance(item, Article):
+            found: Document | Article | InputError = copy.deepcopy(item)
+        elif isinstance(item, dict):
+            given = item.get("id") if isinstance(item.get("id"), str) else item.get("url")
+            found = document_from_dict(item, given if isinstance(given, str) and given else f"item#{position}")
+        else:
+            found = InputError(f"item#{position}", f"expected a path, URL, dict or Article, got {type(item).__name__}")
+        if not isinstance(found, InputError):
+            if found.id in seen:
+                found = InputError(found.id, "id clash: another input has this id; not read")
+            else:
+                seen.add(found.id)
+        yield found
+
+
+def _given_article(article: Article, registry: OutletRegistry) -> Article:
+    """An Article passed in by a caller gets what extraction would have set: the
+    registered domain of its URL and its outlet id from the name or domain."""
+    from .extract import _set_outlet, registered_domain
+
+    if article.url and not article.domain:
+        article.domain = registered_domain(article.url)
+    if not article.outlet:
+        _set_outlet(article, registry)
+    return article
+
+
+def _captured_date_fallback(article: Article, item) -> None:
+    """A page from a web archive without any date of its own is dated by its capture
+    (WARC-Date): it was published by then at the latest."""
+    captured = item.meta.get("captured") if isinstance(item, Document) else None
+    if not article.published and isinstance(captured, str):
+        article.published = captured
+        article.published_evidence = "capture date (WARC-Date): published by then"
+
+
 def _one_line(exc: BaseException) -> str:
     message = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
@@ -236,7 +339,7 @@ def analyse(
 
 
 def trace(
-    inputs: list[str],
+    inputs: Iterable[str | dict | Article],
     *,
     db_path: str | None = None,
     crosslingual: bool = True,
@@ -244,16 +347,22 @@ def trace(
     stdin: BinaryIO | None = None,
     fetch: Callable | None = None,
     on_error: Callable[[InputError], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> TraceResult:
     """Ingest ``inputs`` and trace them.
 
+    ``inputs``: paths, directories, URLs, "-" (stdin), article dicts (``{"text" or "html",
+    "url", "title", "published", "outlet", "id"}``) or ``Article`` objects, mixed freely.
     Without ``db_path`` the work happens in an in-memory database: exactly those inputs,
     no file left behind. With it, the inputs are stored there and traced against every
-    article already stored (parents may come from the archive).
+    article already stored (parents may come from the archive). ``crosslingual=False``
+    aligns translations by anchors only (no embedding model). Bad inputs become
+    ``result.errors`` (and go to ``on_error``); nothing raises for one bad input.
     """
     registry = registry or default_registry()
     with Store(db_path or ":memory:") as store:
-        report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error)
+        report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch,
+                        on_error=on_error, on_note=on_note)
         matches, edges, outlets, method = analyse(
             store, registry=registry, crosslingual_embeddings=crosslingual
         )

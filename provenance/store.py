@@ -267,8 +267,9 @@ class Store:
         return AddResult("replaced" if stored else "added", article.id)
 
     def _remove_article(self, article_id: str) -> None:
-        # Paragraphs, attributions and fingerprints go by ON DELETE CASCADE; matches and
-        # edges have no foreign key (see the migration) so they are removed here.
+        # Paragraphs, attributions, fingerprints, matches and the article's own parent
+        # edge go by ON DELETE CASCADE (0004); edges whose parent it is have no foreign
+        # key (a parent may be an outlet), and the explicit deletes cost nothing.
         self._db.execute("DELETE FROM articles WHERE id = ?", [article_id])
         self._db.execute("DELETE FROM matches WHERE a = ? OR b = ?", [article_id, article_id])
         self._db.execute("DELETE FROM edges WHERE parent = ? OR child = ?", [article_id, article_id])
@@ -484,6 +485,42 @@ class Store:
             )
             for row in self._db.table("outlets").rows_where(order_by="rowid")
         ]
+
+    # Reading the file with other tools ---------------------------------------------------
+
+    @_reads("the table documentation")
+    def datasette_metadata(self) -> dict:
+        """A Datasette metadata document (``datasette DB -m metadata.json``) for this file:
+        a description of every table, view and column (from ``_provenance_docs``), the
+        full-text search table of the articles and the column that names each row."""
+        tables: dict[str, dict] = {}
+        for row in self._db.execute(
+            "SELECT table_name, column_name, description FROM _provenance_docs "
+            "ORDER BY table_name, column_name"
+        ):
+            entry = tables.setdefault(row[0], {})
+            if row[1]:
+                entry.setdefault("columns", {})[row[1]] = row[2]
+            else:
+                entry["description"] = row[2]
+        tables["articles"].update(label_column="title", fts_table="articles_fts",
+                                  sort_desc="published")
+        tables["articles"]["facets"] = ["language", "outlet_name"]
+        tables["outlets"]["label_column"] = "name"
+        tables["edges"]["sort_desc"] = "confidence"
+        tables["edges"]["facets"] = ["kind"]
+        tables["edges_readable"]["facets"] = ["kind", "child_language"]
+        tables["attributions"]["facets"] = ["kind", "outlet"]
+        for internal in ("fingerprints", "embeddings"):
+            tables[internal]["hidden"] = True
+        name = self.path.stem if self.path else "provenance"
+        return {
+            "title": "provenance: where the stories came from",
+            "description": "Articles, the text they share, their credits and the lineage "
+            "forest traced by provenance. Start with edges_readable, article_origins and "
+            "credits_per_outlet.",
+            "databases": {name: {"tables": tables}},
+        }
 
     # Embedding cache ---------------------------------------------------------------------
 

@@ -70,6 +70,13 @@ def signatures(article: Article, seed: int = 0) -> dict[int, np.ndarray]:
             for p in article.content_paragraphs()}
 
 
+def stored(store: Store, *ids: str) -> None:
+    """Store a one-line article under each id: an analysis names stored articles only
+    (matches and edges have foreign keys to them)."""
+    for article_id in ids:
+        store.add_article(make_article(article_id, [f"Report {article_id}."]), [])
+
+
 def count(store: Store, table: str) -> int:
     return store._db[table].count
 
@@ -131,6 +138,7 @@ def test_new_content_replaces_the_article_and_drops_what_touched_it(store, story
     other = make_article("other.txt", ["Another report."])
     store.add_article(story, [credit(story, 0, "according to Wire")], signatures(story))
     store.add_article(other, [])
+    stored(store, "third.txt")
     store.save_analysis(
         [],
         [Match(story.id, other.id, "rewrite", 0.4), Match(other.id, "third.txt", "copy", 0.9)],
@@ -233,9 +241,13 @@ def sample_analysis() -> tuple[list[Outlet], list[Match], list[Edge]]:
     return outlets, matches, edges
 
 
+ANALYSED = ("a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "x.txt", "y.txt")
+
+
 def test_analysis_round_trips_through_the_file(tmp_path):
     outlets, matches, edges = sample_analysis()
     with Store(tmp_path / "p.db") as store:
+        stored(store, *ANALYSED)
         store.save_analysis(outlets, matches, edges)
     with Store(tmp_path / "p.db") as store:
         assert store.outlets() == outlets
@@ -248,6 +260,7 @@ def test_numpy_scalars_are_stored_as_plain_numbers(store):
                   [ParagraphPair(np.int64(1), np.int64(2), np.float64(0.25),
                                  [Span(np.int64(0), np.int64(3), np.int64(4), np.int64(7))])],
                   a_coverage=np.float32(0.125))
+    stored(store, "a.txt", "b.txt")
     store.save_analysis([], [match], [Edge("a.txt", "b.txt", "copy", np.float32(0.75))])
     (back,) = store.matches()
     assert back == match
@@ -256,6 +269,7 @@ def test_numpy_scalars_are_stored_as_plain_numbers(store):
 
 
 def test_saving_an_analysis_replaces_the_previous_one(store):
+    stored(store, *ANALYSED)
     store.save_analysis(*sample_analysis())
     newer = ([Outlet("outlet:wire", "Wire")], [Match("x.txt", "y.txt", "copy", 0.99)], [])
     store.save_analysis(*newer)
@@ -264,6 +278,7 @@ def test_saving_an_analysis_replaces_the_previous_one(store):
 
 
 def test_a_failed_analysis_save_keeps_the_previous_analysis(store):
+    stored(store, *ANALYSED)
     store.save_analysis(*sample_analysis())
     clash = [Outlet("outlet:x", "X"), Outlet("outlet:x", "X again")]  # duplicate primary key
     with pytest.raises(StoreError):
@@ -361,6 +376,8 @@ def test_a_version_1_database_gains_the_match_sides_and_keeps_its_matches(tmp_pa
     path = tmp_path / "old.db"
     db = sqlite_utils.Database(path)
     migrate(db, load_migrations()[:1])
+    for article_id in ("x.txt", "y.txt"):
+        db["articles"].insert({"id": article_id, "source": article_id, "text": "x", "content_hash": article_id})
     db["matches"].insert({"id": 1, "a": "x.txt", "b": "y.txt", "kind": "rewrite", "score": 0.3, "method": "align"})
     db.close()
     with Store(path) as store:

@@ -72,6 +72,19 @@ def migrate(db: sqlite_utils.Database, migrations: list[Migration] | None = None
     latest = migrations[-1].version if migrations else 0
     if _check_version(db, latest) == latest:
         return latest  # the common case: nothing to do, no lock taken
+    # SQLite's table rebuild (create new, copy, drop old, rename) must run with foreign
+    # keys off, or dropping the old table would cascade into its children; the pragma is
+    # a no-op inside a transaction, so it is set here and the keys are checked before
+    # COMMIT instead.
+    foreign_keys = db.execute("PRAGMA foreign_keys").fetchone()[0]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        return _migrate_locked(db, migrations, latest)
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {int(foreign_keys)}")
+
+
+def _migrate_locked(db: sqlite_utils.Database, migrations: list[Migration], latest: int) -> int:
     db.execute("BEGIN IMMEDIATE")
     try:
         current = _check_version(db, latest)
@@ -89,6 +102,13 @@ def migrate(db: sqlite_utils.Database, migrations: list[Migration] | None = None
                 db.execute("COMMIT")
                 raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
             db.execute("RELEASE SAVEPOINT migration")
+        broken = db.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            table, rowid, parent, _ = broken[0]
+            raise MigrationError(
+                f"migrations left {len(broken)} row(s) that break a foreign key "
+                f"(first: {table} row {rowid} -> {parent}); nothing was changed"
+            )
         db.execute("COMMIT")
     except BaseException:
         if db.conn.in_transaction:
