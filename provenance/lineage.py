@@ -111,12 +111,15 @@ def build_forest(
                 strength *= 0.5
                 evidence.append(f"published {gap} days apart: reuse this late is less likely")
             argued = dir_conf >= ARGUED
+            confidence = round(strength * (0.5 + 0.5 * dir_conf), 3)
             contradicted = _contradicts_credit(child, parent, match, credits, registry)
-            if argued and contradicted:
+            if contradicted is not None:
                 # C names its source, and this text parent is neither by it nor credits
                 # it, and shares only part of C: the stated credit wins.
+                credited_items, why = contradicted
                 argued = False
-                evidence.append(f"not argued over the credit: {contradicted}")
+                confidence = min(confidence, round(_credit_confidence(credited_items) - 0.05, 3))
+                evidence.append(f"the credit comes first: {why}")
             if dir_conf >= ARGUED:
                 evidence += [f"direction: {r}" for r in reasons[parent.id]]
             else:
@@ -129,7 +132,7 @@ def build_forest(
                     parent=parent.id,
                     child=child.id,
                     kind=kind,
-                    confidence=round(strength * (0.5 + 0.5 * dir_conf), 3),
+                    confidence=confidence,
                     evidence=evidence,
                     argued=argued,
                 )
@@ -304,10 +307,10 @@ def _contradicts_credit(
     match: Match,
     credits: dict[str, dict[str, list[Attribution]]],
     registry: OutletRegistry,
-) -> str | None:
-    """Why the child's credit to a registered news outlet speaks against this text parent,
-    or None: the parent is not by that outlet, does not credit it, and covers only part of
-    the child."""
+) -> tuple[list[Attribution], str] | None:
+    """The child's credits to a registered news outlet that speak against this text parent,
+    and why; None when there are none. They do when the parent is not by that outlet, does
+    not credit it, and covers only part of the child."""
     named = credits.get(child.id, {})
     if not named or credit_to(child, parent.outlet, credits, registry) is not None:
         return None
@@ -320,7 +323,7 @@ def _contradicts_credit(
         # "told X" credits X's reporting, and a dateline is often carried over from the
         # parent's own source: neither names the text's source the way these do.
         if any(i.kind not in ("told", "dateline") for i in items):
-            return (
+            return items, (
                 f"{child.id} credits {items[0].surface} ('{items[0].phrase}'), which {parent.id} "
                 f"neither is nor credits, and shares {coverage:.0%} of {child.id}'s text"
             )
@@ -358,9 +361,14 @@ def _credits_by_article(
     return out
 
 
-def _credit_candidate(article_id: str, outlet_id: str, items: list[Attribution]) -> Candidate:
+def _credit_confidence(items: list[Attribution]) -> float:
+    """The strongest credit's weight, a little more for each repeat (up to two)."""
     best = max(CREDIT_WEIGHT[i.kind] for i in items)
-    confidence = min(0.95, best + 0.05 * min(2, len(items) - 1))
+    return min(0.95, best + 0.05 * min(2, len(items) - 1))
+
+
+def _credit_candidate(article_id: str, outlet_id: str, items: list[Attribution]) -> Candidate:
+    confidence = _credit_confidence(items)
     evidence = [f"'{i.phrase}' in paragraph {i.paragraph} ({i.kind.replace('_', ' ')})" for i in items[:3]]
     if len(items) > 3:
         evidence.append(f"and {len(items) - 3} more credit(s)")

@@ -209,3 +209,16 @@ def test_seed_004_indonesian_spin():
     # Only the FT and, at most, the spun outlet name the text credits as a told-to addressee.
     assert {o for _, o, _ in found} - {FT} <= {"outlet:hot-news"}
     assert all(k == "told" for k, o, _ in found if o != FT)
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        # A sentence ends (danda, Urdu full stop) before the bracketed domain: not a caption.
+        ("सड़क पर मलबा गिरा और यातायात रुक गया। पूरी खबर पहले एनडीटीवी पर छपी (ndtv.com)", "hi"),
+        ("شاہراہ پر ملبہ گرنے سے ٹریفک رک گئی۔ یہ خبر پہلے ڈان پر شائع ہوئی (dawn.com)", "ur"),
+    ],
+)
+def test_a_line_with_a_sentence_end_in_any_script_is_not_a_caption(text, language):
+    found = extract_attributions(make_article(text, language), default_registry())
+    assert found and all(a.kind != "photo_credit" and a.text_source for a in found)

@@ -221,3 +221,30 @@ def test_a_failing_model_falls_back_to_anchors_and_says_so():
     [match] = find_translations(articles, embedder=BrokenEmbedder())
     assert match.method == "anchors"
     assert any("embedding model failed" in line for line in match.evidence)
+
+
+def test_lead_neighbours_are_taken_per_language_with_copies_counted_once():
+    import numpy as np
+
+    from provenance.crosslingual import LEAD_NEIGHBOURS, _nearest_distinct
+
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=16)
+    copy_of = base + 0.05 * rng.normal(size=16)  # three English copies of one text
+    vectors = [rng.normal(size=16)]  # 0: the Korean original
+    vectors += [copy_of + 0.01 * rng.normal(size=16) for _ in range(3)]  # 1-3 English copies
+    vectors += [rng.normal(size=16), rng.normal(size=16)]  # 4-5: other English reports
+    vectors += [rng.normal(size=16)]  # 6: a Japanese report
+    matrix = np.array(vectors)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    languages = np.array(["ko", "en", "en", "en", "en", "en", "ja"])
+    sims = matrix[0] @ matrix.T
+    sims[languages == "ko"] = -np.inf
+    # Make the copies the nearest, then an English report, then the rest.
+    sims[[1, 2, 3]] = [0.95, 0.94, 0.93]
+    sims[[4, 5, 6]] = [0.90, 0.80, 0.70]
+    found = _nearest_distinct(matrix, sims, languages)
+    assert LEAD_NEIGHBOURS == 2
+    assert {1, 2, 3, 4} <= found  # the copies count as one English neighbour
+    assert 5 not in found  # two English neighbours are taken: the copies and report 4
+    assert 6 in found  # every other language gets its own neighbours

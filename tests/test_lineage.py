@@ -1,3 +1,5 @@
+import pytest
+
 from provenance.lineage import build_forest
 from provenance.models import Article, Attribution, Match, Paragraph
 from provenance.outlets import OutletRegistry
@@ -135,3 +137,118 @@ def test_one_outlets_reports_months_apart_are_template_not_copy():
     other = article("paper-2025", "outlet:daily-paper", "2025-07-14")
     edges, _ = build_forest([old, other], [rewrite("bulletin-2023", "paper-2025", score=0.6)], [], REGISTRY)
     assert parents(edges) == {"paper-2025": "bulletin-2023"}
+
+
+# --- who may be whose parent: agencies, services, stamps, placeholders, credits ---------
+
+WIRES = OutletRegistry.from_dict({"outlet": [
+    {"name": "North Wire", "wire": True, "languages": ["ko", "en"]},
+    {"name": "South Wire", "wire": True, "languages": ["fr", "en", "es"]},
+    {"name": "South Wire Hindi", "wire": True, "languages": ["hi"], "part_of": "South Wire"},
+    {"name": "Daily Paper"},
+    {"name": "Big Broadcaster"},
+]})
+
+
+def text_article(aid, text, language, outlet=None, published=None, publisher=True):
+    a = Article(id=aid, source=aid, text=text, language=language, outlet=outlet, published=published,
+                paragraphs=[Paragraph(0, 0, len(text), text, language=language)])
+    if publisher and outlet:
+        a.publisher_evidence = ["dateline of its own"]
+    return a
+
+
+def translation(a, b, a_cov=0.85, b_cov=0.85, score=0.8):
+    return Match(a=a, b=b, kind="translation", score=score, a_coverage=a_cov, b_coverage=b_cov,
+                 evidence=["paragraphs aligned"])
+
+
+def test_an_agency_report_takes_another_outlets_text_only_with_a_credit():
+    # Two agencies report one event in French and English: shared facts, no credit.
+    fr = text_article("fr", "MARSEILLE, 2 juil (SW) - Le feu a brûlé 300 hectares.", "fr", "outlet:south-wire")
+    en = text_article("en", "SEOUL, July 2 (North Wire) - The fire burned 300 hectares.", "en", "outlet:north-wire")
+    edges, _ = build_forest([fr, en], [translation("fr", "en")], [], WIRES)
+    assert [e for e in edges if not e.parent.startswith("outlet:")] == []
+    # The same English report crediting the French agency is its translation.
+    edges, _ = build_forest([fr, en], [translation("fr", "en")], [credit("en", "outlet:south-wire")], WIRES)
+    assert parents(edges) == {"en": "fr"}
+
+
+@pytest.mark.parametrize("home, other, outlet", [("ko", "en", "outlet:north-wire"), ("fr", "es", "outlet:south-wire")])
+def test_an_agencys_home_service_is_the_original_of_its_other_services(home, other, outlet):
+    original = text_article("z-home", "home-language text", home, outlet)
+    version = text_article("a-other", "other-language text", other, outlet)
+    edges, _ = build_forest([version, original], [translation("a-other", "z-home")], [], WIRES)
+    assert parents(edges) == {"a-other": "z-home"}
+    assert any("home service" in line for line in edges[0].evidence)
+
+
+@pytest.mark.parametrize("dateline, language", [
+    ("FRANKFURT, Aug 26 (Reuters) - River levels fell again.", "en"),
+    ("ФРАНКФУРТ, 26 серпня (Reuters) - Рівень води знову впав.", "uk"),
+])
+def test_a_stamp_before_the_articles_own_dateline_is_not_evidence(dateline, language):
+    from provenance.lineage import trusted_date
+
+    backdated = text_article("copy", dateline, language, published="2025-08-25T05:14:00Z")
+    assert trusted_date(backdated) is None
+    honest = text_article("copy", dateline, language, published="2025-08-26T15:00:00Z")
+    assert trusted_date(honest) == "2025-08-26T15:00:00Z"
+
+
+def test_a_backdated_copy_does_not_become_its_originals_parent():
+    original = text_article("orig", "Warsaw, Aug 26 - Prices of barge freight rose.", "en", "outlet:daily-paper",
+                            "2025-08-26T13:20:00Z", publisher=False)
+    copy = text_article("copy", "Варшава, 26 серпня - Ціни на фрахт зросли.", "uk", None, "2025-08-25T05:14:00Z")
+    edges, _ = build_forest([original, copy], [translation("orig", "copy")],
+                            [credit("copy", "outlet:daily-paper")], WIRES)
+    assert parents(edges) == {"copy": "orig"}
+
+
+@pytest.mark.parametrize("placeholder, language", [("[광고_1]", "ko"), ("[iklan_2]", "id")])
+def test_a_copying_pipelines_placeholder_outweighs_a_same_day_stamp(placeholder, language):
+    source = text_article("source", "The landslide closed the highway.", "en", "outlet:daily-paper",
+                          "2025-07-14T08:40:00Z", publisher=False)
+    farm = text_article("farm", f"text of the copy {placeholder} more text", language, None, "2025-07-14T04:35:00Z")
+    edges, _ = build_forest([source, farm], [translation("source", "farm")], [], WIRES)
+    assert parents(edges) == {"farm": "source"}
+    assert any("placeholder" in line for line in edges[0].evidence)
+
+
+@pytest.mark.parametrize("coverage, parent", [(0.7, "outlet:big-broadcaster"), (0.95, "paper")])
+def test_a_credit_to_a_news_outlet_overrules_a_partial_text_parent(coverage, parent):
+    # The child says where its text is from; a paper that is not that outlet and does not
+    # credit it shares only part of the child: the credit wins, unless the paper covers it all.
+    paper = text_article("paper", "Landslide blocks highway, tourists stranded.", "hi", "outlet:daily-paper",
+                         "2025-07-14T08:40:00Z", publisher=False)
+    child = text_article("child", "पहिरोले राजमार्ग अवरुद्ध", "ne", None, "2025-07-14T10:35:00Z")
+    match = translation("paper", "child", a_cov=0.4, b_cov=coverage)
+    edges, _ = build_forest([paper, child], [match], [credit("child", "outlet:big-broadcaster")], WIRES)
+    assert parents(edges)["child"] == parent
+
+
+def test_a_credit_to_an_agencys_service_argues_for_the_agencys_own_article():
+    wire = text_article("wire", "SHIMLA, July 14 (SW) - A landslide blocked the highway.", "en", "outlet:south-wire")
+    paper = text_article("paper", "शिमला, 14 जुलाई (SW Hindi) भूस्खलन से राजमार्ग बंद", "hi", "outlet:daily-paper",
+                         publisher=False)
+    edges, _ = build_forest([wire, paper], [translation("wire", "paper")],
+                            [credit("paper", "outlet:south-wire-hindi", "according_to")], WIRES)
+    assert parents(edges) == {"paper": "wire"}
+    assert WIRES.same_family("outlet:south-wire-hindi", "outlet:south-wire")
+    assert not WIRES.same_family("outlet:north-wire", "outlet:south-wire")
+
+
+def test_the_text_direction_model_votes_below_a_date(monkeypatch):
+    from provenance import lineage
+    from provenance.direction import DirectionVote
+
+    monkeypatch.setattr(lineage, "translation_direction", lambda *args: DirectionVote("a", 0.9, "model"))
+    a = text_article("a", "text one", "de", "outlet:daily-paper", publisher=False)
+    b = text_article("b", "text two", "en", "outlet:big-broadcaster", publisher=False)
+    edges, _ = build_forest([a, b], [translation("a", "b")], [], WIRES)
+    assert parents(edges) == {"b": "a"}
+    assert any("reads as written in de" in line for line in edges[0].evidence)
+    # A date the other way wins over the model.
+    a.published, b.published = "2025-03-02", "2025-03-01"
+    edges, _ = build_forest([a, b], [translation("a", "b")], [], WIRES)
+    assert parents(edges) == {"a": "b"}

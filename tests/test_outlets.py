@@ -177,3 +177,15 @@ def test_guarded_aliases_resolve_but_are_not_plain_spellings():
     entry = registry.get("outlet:zorb-wire")
     assert registry.resolve("Zorb").id == "outlet:zorb-wire"
     assert "Zorb" not in entry.spellings and entry.guarded_aliases == ("Zorb",)
+
+
+def test_part_of_must_name_a_registered_outlet():
+    import pytest as _pytest
+
+    from provenance.outlets import OutletRegistry, RegistryError
+
+    registry = OutletRegistry.from_dict({"outlet": [{"name": "Big Wire"}, {"name": "Big Wire Urdu", "part_of": "Big Wire"}]})
+    assert registry.get("outlet:big-wire-urdu").part_of == "outlet:big-wire"
+    assert registry.same_family("outlet:big-wire-urdu", "outlet:big-wire")
+    with _pytest.raises(RegistryError, match="part_of"):
+        OutletRegistry.from_dict({"outlet": [{"name": "Lonely Service", "part_of": "Nobody"}]})
