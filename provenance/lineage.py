@@ -309,10 +309,12 @@ def _contradicts_credit(
     registry: OutletRegistry,
 ) -> tuple[list[Attribution], str] | None:
     """The child's credits to a registered news outlet that speak against this text parent,
-    and why; None when there are none. They do when the parent is not by that outlet, does
-    not credit it, and covers only part of the child."""
+    and why; None when there are none. They do when the text is a translation, and the parent
+    is not by that outlet, does not credit it, and covers only part of the child."""
     named = credits.get(child.id, {})
-    if not named or credit_to(child, parent.outlet, credits, registry) is not None:
+    if match.kind != "translation" or not named or credit_to(child, parent.outlet, credits, registry) is not None:
+        # Shared runs of words prove a copy whatever it credits (a credit there is for the
+        # facts of an added line); an alignment across languages is an inference.
         return None
     coverage = match.a_coverage if match.a == child.id else match.b_coverage
     if coverage >= CREDIT_OVERRULED_COVERAGE:

@@ -252,3 +252,15 @@ def test_the_text_direction_model_votes_below_a_date(monkeypatch):
     a.published, b.published = "2025-03-02", "2025-03-01"
     edges, _ = build_forest([a, b], [translation("a", "b")], [], WIRES)
     assert parents(edges) == {"a": "b"}
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_copys_credit_for_an_added_line_does_not_overrule_its_text_parent(language):
+    source = text_article("source", "Dock workers walked out.", language, "outlet:daily-paper", "2024-03-04",
+                          publisher=False)
+    copy = text_article("copy", "Dock workers walked out. Prices rose, said the broadcaster.", language, None,
+                        "2024-03-05")
+    match = Match(a="source", b="copy", kind="copy", score=0.8, a_coverage=0.95, b_coverage=0.75,
+                  evidence=["shared runs"])
+    edges, _ = build_forest([source, copy], [match], [credit("copy", "outlet:big-broadcaster")], WIRES)
+    assert parents(edges) == {"copy": "source"}
