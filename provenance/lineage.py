@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import networkx as nx
+import regex
 
 from . import dates
 from .crosslingual import placeholders
@@ -70,11 +71,14 @@ class Candidate:
     confidence: float
     evidence: list[str] = field(default_factory=list)
     argued: bool = False  # a text parent with a decided direction
+    closest: bool = False  # of several versions, the one whose own words the child carries
+    yields_to_credit: bool = False  # the child credits another outlet over this text parent
 
     @property
     def weight(self) -> float:
-        # Argued text parents rank above every credit; the rest compete on confidence.
-        return self.confidence + (1.0 if self.argued else 0.0)
+        # Argued text parents rank above every credit, the closest version above the other
+        # versions; the rest compete on confidence.
+        return self.confidence + (1.0 if self.argued else 0.0) + (0.5 if self.closest else 0.0)
 
 
 def build_forest(
@@ -135,8 +139,12 @@ def build_forest(
                     confidence=confidence,
                     evidence=evidence,
                     argued=argued,
+                    yields_to_credit=contradicted is not None,
                 )
             )
+
+    for child_id, items in candidates.items():
+        _mark_closest_version(by_id[child_id], items, by_id)
 
     for article_id, outlet_credits in credits.items():
         for outlet_id, items in outlet_credits.items():
@@ -275,6 +283,47 @@ def _home_service(a: Article, b: Article, registry: OutletRegistry) -> tuple[Art
     if lang_a == lang_b or home not in (lang_a, lang_b):
         return None
     return (a, b) if lang_a == home else (b, a)
+
+
+def _mark_closest_version(child: Article, items: list[Candidate], by_id: dict[str, Article]) -> None:
+    """Of several versions in other languages the child may translate, mark the one whose
+    words it carries untranslated (words of that version no other version has): in a chain
+    a -> b -> c, c keeps b's leftovers, not a's."""
+    if any(c.kind != "translation" for c in items):
+        return  # a version in the child's own language is closer than any translation
+    versions = [c for c in items if _base(by_id[c.parent].language) != _base(child.language)]
+    if len(versions) < 2:
+        return
+    own = _words(child)
+    words = {c.parent: _words(by_id[c.parent]) for c in versions}
+    carried = {}
+    for c in versions:
+        others = set().union(*(w for p, w in words.items() if p != c.parent))
+        carried[c.parent] = sorted((own & words[c.parent]) - others)
+    ranked = sorted(versions, key=lambda c: -len(carried[c.parent]))
+    best, runner_up = ranked[0], ranked[1]
+    n, m = len(carried[best.parent]), len(carried[runner_up.parent])
+    if n < MIN_LEFTOVER_WORDS or n < 2 * m + 1 or best.yields_to_credit:
+        return
+    best.closest = True
+    sample = ", ".join(f"'{w}'" for w in carried[best.parent][:4])
+    best.evidence.append(
+        f"closest version: {child.id} keeps {n} words of {best.parent} untranslated that no other "
+        f"version has ({sample}); {runner_up.parent}, the runner-up, has {m}"
+    )
+
+
+MIN_LEFTOVER_WORDS = 3
+_LETTERS = regex.compile(r"[\p{L}\p{M}]{3,}")
+
+
+def _words(article: Article) -> set[str]:
+    """Letter-only words of 3+ characters of the article's content, casefolded."""
+    return {w.casefold() for p in article.paragraphs if p.is_content for w in _LETTERS.findall(p.text)}
+
+
+def _base(language: str | None) -> str:
+    return (language or "").split("-")[0].lower()
 
 
 def credit_to(

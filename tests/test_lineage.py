@@ -264,3 +264,42 @@ def test_a_copys_credit_for_an_added_line_does_not_overrule_its_text_parent(lang
                   evidence=["shared runs"])
     edges, _ = build_forest([source, copy], [match], [credit("copy", "outlet:big-broadcaster")], WIRES)
     assert parents(edges) == {"copy": "source"}
+
+
+@pytest.mark.parametrize("child_text, child_lang, middle_text, middle_lang, first_text, first_lang", [
+    # Bengali copy of a Hindi version that left Hindi words untranslated.
+    ("নদীর জল বেড়েছে बाढ़ का पानी गांवों में घुसा প্রশাসন সতর্ক", "bn",
+     "नदी का जलस्तर बढ़ा, बाढ़ का पानी गांवों में घुसा, प्रशासन सतर्क", "hi",
+     "The river rose and flood water entered villages; officials are on alert.", "en"),
+    # Indonesian copy of a Vietnamese version that kept Vietnamese words.
+    ("Air sungai naik, nước lũ tràn vào làng, pejabat siaga", "id",
+     "Mực nước sông dâng cao, nước lũ tràn vào làng, chính quyền cảnh giác", "vi",
+     "Le fleuve est monté, l'eau a envahi les villages, les autorités sont en alerte.", "fr"),
+])
+def test_in_a_chain_the_child_takes_the_version_whose_words_it_kept(
+    child_text, child_lang, middle_text, middle_lang, first_text, first_lang
+):
+    first = text_article("first", first_text, first_lang, "outlet:daily-paper", "2025-07-14T06:00:00Z", publisher=False)
+    middle = text_article("middle", middle_text, middle_lang, "outlet:big-broadcaster", "2025-07-14T08:00:00Z",
+                          publisher=False)
+    child = text_article("child", child_text, child_lang, None, "2025-07-14T12:00:00Z")
+    # The original's match with the child is the fuller one: only the leftovers tell.
+    matches = [translation("first", "middle"), translation("first", "child", score=0.9),
+               translation("middle", "child", score=0.7)]
+    edges, _ = build_forest([first, middle, child], matches, [], WIRES)
+    assert parents(edges) == {"middle": "first", "child": "middle"}
+    child_edge = next(e for e in edges if e.child == "child")
+    assert any("closest version" in line for line in child_edge.evidence)
+    assert child_edge.alternatives[0]["parent"] == "first"
+
+
+def test_a_same_language_version_beats_leftover_words():
+    first = text_article("first", "Dock workers walked out over pay in the port.", "en", "outlet:daily-paper",
+                         "2025-07-14T06:00:00Z", publisher=False)
+    other = text_article("other", "Hafenarbeiter streikten wegen Lohn im Hafen port workers.", "de",
+                         "outlet:big-broadcaster", "2025-07-14T08:00:00Z", publisher=False)
+    child = text_article("child", "Dock workers walked out over pay in the port, officials said.", "en", None,
+                         "2025-07-14T12:00:00Z")
+    matches = [rewrite("first", "child", score=0.6, a_cov=0.9, b_cov=0.8), translation("other", "child", score=0.9)]
+    edges, _ = build_forest([first, other, child], matches, [], WIRES)
+    assert parents(edges)["child"] == "first"
