@@ -51,6 +51,13 @@ def _db_option(required_default: bool):
     )
 
 
+def _incidental_option(command):
+    return click.option(
+        "--incidental", is_flag=True,
+        help="Also list incidental matches (a few phrases in common, no sign of copying).",
+    )(command)
+
+
 def _verbosity_options(command):
     """-q (the forest only) and -v (every evidence line, every pair that shares text)."""
     command = click.option("-v", "--verbose", is_flag=True, help="Every line of evidence, the runners-up and every pair that shares text.")(command)
@@ -133,10 +140,11 @@ def _stdin_for(inputs: tuple[str, ...]):
               help="Also write the result in this format (see docs/formats.md).")
 @click.option("-o", "--output", "output", type=click.Path(), default=None,
               help="Where --format writes: a folder for csv/parquet, a file otherwise.")
+@_incidental_option
 @_verbosity_options
 def trace(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, as_json: bool,
           no_embeddings: bool, html_path: str | None, export_format: str | None, output: str | None,
-          quiet: bool, verbose: bool) -> None:
+          incidental: bool, quiet: bool, verbose: bool) -> None:
     """Trace where the articles INPUTS came from.
 
     INPUTS are files (.txt, .html, .json, .jsonl, .warc, .warc.gz), directories (read
@@ -156,6 +164,7 @@ def trace(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, a
         stdin=_stdin_for(tuple(names)),
         on_error=_warn,
         on_note=_note,
+        incidental=incidental,
     )
     if export_format:
         _export(result, export_format, output)
@@ -223,11 +232,13 @@ def ingest(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, 
 @_db_option(True)
 @click.option("--json", "as_json", is_flag=True, help="Print the stored forest as JSON (trace contract).")
 @click.option("--refresh", is_flag=True, help="Re-run the analysis over everything stored first.")
+@_incidental_option
 @_verbosity_options
-def tree(db_path: str | None, as_json: bool, refresh: bool, quiet: bool, verbose: bool) -> None:
+def tree(db_path: str | None, as_json: bool, refresh: bool, incidental: bool, quiet: bool, verbose: bool) -> None:
     """Print the lineage forest stored in the database."""
     verbosity = _verbosity(quiet, verbose)
     result = _stored_result(db_path, refresh)
+    result.matches = pipeline.significant(result.matches, incidental)
     if as_json:
         _emit_json(result.to_json())
     else:

@@ -348,6 +348,7 @@ def trace(
     fetch: Callable | None = None,
     on_error: Callable[[InputError], None] | None = None,
     on_note: Callable[[str], None] | None = None,
+    incidental: bool = False,
 ) -> TraceResult:
     """Ingest ``inputs`` and trace them.
 
@@ -358,6 +359,8 @@ def trace(
     article already stored (parents may come from the archive). ``crosslingual=False``
     aligns translations by anchors only (no embedding model). Bad inputs become
     ``result.errors`` (and go to ``on_error``); nothing raises for one bad input.
+    Matches of kind "incidental" (a few phrases in common, no derivation) are left out of
+    the result unless ``incidental=True``: on unrelated news they outnumber the articles.
     """
     registry = registry or default_registry()
     with Store(db_path or ":memory:") as store:
@@ -376,11 +379,16 @@ def trace(
         outlets=[o for o in outlets if _outlet_used(o, articles, attributions, kept_edges, keep)],
         attributions=attributions,
         # Self-contained: every article a match or an edge names is in ``articles``.
-        matches=[m for m in matches if m.a in keep and m.b in keep],
+        matches=[m for m in significant(matches, incidental) if m.a in keep and m.b in keep],
         edges=kept_edges,
         errors=report.errors,
         method=method,
     )
+
+
+def significant(matches: list[Match], incidental: bool = False) -> list[Match]:
+    """The matches worth listing: all but "incidental" ones, unless those are asked for."""
+    return list(matches) if incidental else [m for m in matches if m.kind != "incidental"]
 
 
 def _focus(ids: list[str], matches: list[Match], edges: list[Edge]) -> list[str]:

@@ -121,3 +121,30 @@ def test_stdin(runner):
     result = runner.invoke(main, ["trace", "-", "--json", "--no-embeddings"], input=WIRE)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["articles"][0]["id"] == "-"
+
+
+def test_incidental_matches_are_listed_only_when_asked(tmp_path):
+    from provenance import pipeline
+    from provenance.models import Match
+
+    few = Match(a="a", b="b", kind="incidental", score=0.1)
+    copy = Match(a="a", b="c", kind="copy", score=0.9)
+    assert pipeline.significant([few, copy]) == [copy]
+    assert pipeline.significant([few, copy], incidental=True) == [few, copy]
+    # Through the CLI: two unrelated reports sharing one long stock phrase.
+    stock = "the ministry said in a statement released late on Monday evening to reporters"
+    (tmp_path / "one.txt").write_text(
+        "Heavy rain closed roads across the northern provinces on Sunday and Monday, and rivers rose above "
+        f"warning levels in four districts. Emergency crews moved families from low ground near the delta, {stock}. "
+        "Schools stayed shut in twelve towns while engineers inspected bridges, and farmers counted losses in "
+        "flooded rice fields. Forecasters expect more storms later this week along the coast.\n", encoding="utf-8")
+    (tmp_path / "two.txt").write_text(
+        "Bread prices rose sharply in the capital this month as wheat imports fell and bakers struggled with "
+        f"higher energy bills. Officials promised subsidies for flour mills, {stock}. Consumer groups asked for "
+        "price caps on basic loaves and called a protest outside parliament. Economists warned inflation could "
+        "climb further before the harvest arrives in autumn.\n", encoding="utf-8")
+    runner = CliRunner()
+    plain = json.loads(runner.invoke(main, ["trace", str(tmp_path), "--no-embeddings", "--json"]).output)
+    asked = json.loads(runner.invoke(main, ["trace", str(tmp_path), "--no-embeddings", "--json", "--incidental"]).output)
+    assert plain["matches"] == []
+    assert [m["kind"] for m in asked["matches"]] == ["incidental"]
