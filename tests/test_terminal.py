@@ -206,7 +206,7 @@ def test_tree_caps_the_other_shared_text_through_the_cli(runner, tmp_path):
 
     ids = [f"many/{i:02d}.txt" for i in range(14)]
     with Store(tmp_path / "m.db") as store:  # stored as an analysis would store them
-        store.save_analysis([], [Match(a=ids[i], b=ids[i + 1], kind="incidental", score=i / 100) for i in range(13)], [])
+        store.save_analysis([], [Match(a=ids[i], b=ids[i + 1], kind="shared_quote", score=i / 100) for i in range(13)], [])
     out = runner.invoke(main, ["tree", "--db", "m.db"]).stdout
     assert "14 articles: 0 derived from another article, 0 crediting an outlet, 14 with no parent found" in " ".join(out.split())
     assert len(re.findall(r"many/\d+\.txt ~", out)) == 10 and "and 3 more; see --json" in out
