@@ -93,10 +93,12 @@ def declared_charset(data: bytes, content_type: str | None = None) -> str | None
 def decode_bytes(data: bytes, *, content_type: str | None = None) -> str:
     """Decode raw bytes to str, or raise DecodeError for binary / undecodable data.
 
-    Order: byte-order mark; declared charset (HTTP header, <meta>, XML declaration);
-    NUL bytes mean UTF-16 without BOM or binary; UTF-8 (also with a few broken bytes);
-    a statistical guess (charset_normalizer, for legacy CJK/Cyrillic files); cp1252
-    only if that yields no control characters.
+    Order: byte-order mark; UTF-16 without BOM (NULs on one byte lane); a declared
+    charset (HTTP header, <meta>, XML declaration) if the bytes fit it; UTF-8 (also with
+    a few broken bytes); detection among the web's common legacy encodings. A label is
+    checked, not trusted: valid UTF-8 labelled koi8-r is UTF-8, and a decoding that
+    reads as garbage ("п÷п╬я─") sends the bytes to detection. A stray NUL byte or two
+    do not make a text binary (normalisation drops them).
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -105,39 +107,53 @@ def decode_bytes(data: bytes, *, content_type: str | None = None) -> str:
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"invalid {encoding} after byte-order mark") from exc
 
-    declared = _codec_name(declared_charset(data, content_type))
-    if declared and not declared.startswith(("utf-16", "utf-32")):
-        # A page labelled Latin-1 that is valid UTF-8 is UTF-8 (a common CMS mistake).
-        if declared in ("cp1252", "utf-8") and _is_utf8(data):
-            return data.decode("utf-8")
-        try:
-            text = data.decode(declared)
-        except UnicodeDecodeError:
-            pass  # the label lies; fall through to detection
-        else:
-            if not _looks_binary(text):
-                return text
-
     if b"\x00" in data:
         text = _utf16_without_bom(data)
-        if text is None:
+        if text is not None:
+            return text
+
+    utf8 = data.decode("utf-8") if _is_utf8(data) else None
+    declared = _codec_name(declared_charset(data, content_type))
+    if declared and not declared.startswith(("utf-16", "utf-32")):
+        text = _decode_declared(data, declared, utf8)
+        if text is not None:
+            return text
+
+    if utf8 is not None:
+        if _looks_binary(utf8):
             raise DecodeError("binary file, not an article")
-        return text
-    if _is_utf8(data):
-        text = data.decode("utf-8")
-        if _looks_binary(text):
-            raise DecodeError("binary file, not an article")
-        return text
+        return utf8
     mostly_utf8 = _mostly_utf8(data)
     if mostly_utf8 is not None:
         return mostly_utf8
     guessed = _guess_legacy(data)
     if guessed is not None:
         return guessed
-    text = data.decode("cp1252", errors="replace")
-    if "\ufffd" in text or _looks_binary(text):
-        raise DecodeError("binary file, not an article (not UTF-8 and no charset fits)")
+    raise DecodeError("binary file, not an article (not UTF-8 and no charset fits)")
+
+
+def _decode_declared(data: bytes, declared: str, utf8: str | None) -> str | None:
+    """The bytes in their declared charset, or None when the label does not fit them."""
+    if utf8 is not None and (declared == "utf-8" or not utf8.isascii()):
+        # Non-ASCII text that is valid UTF-8 is UTF-8 whatever the label says: legacy
+        # encodings almost never form valid multi-byte sequences by chance.
+        return None if _looks_binary(utf8) else utf8
+    try:
+        text = data.decode(declared)
+    except (UnicodeDecodeError, LookupError):
+        return None  # the label lies; detection decides
+    if _looks_binary(text) or _garbled(text):
+        return None
     return text
+
+
+def _garbled(text: str) -> bool:
+    """Text that reads as mojibake: odd case changes, symbol soup (charset_normalizer)."""
+    if text.isascii():
+        return False
+    from charset_normalizer.md import mess_ratio
+
+    return mess_ratio(text[:_SAMPLE_CHARS], _MAX_MESS) >= _MAX_MESS
 
 
 def _codec_name(label: str | None) -> str | None:
@@ -182,15 +198,20 @@ def _looks_binary(text: str) -> bool:
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 text of a mostly-ASCII or mostly-BMP script has NULs on one byte lane."""
-    if len(data) < 8 or len(data) % 2:
+    """UTF-16 without a byte-order mark: its NULs sit mostly on one byte lane.
+
+    ASCII characters (spaces, digits, punctuation, line breaks) put a NUL on the high
+    byte's lane; in CJK text that lane also carries the script's own bytes, so only the
+    *share* of NULs on it is checked, and the decoded text must be mostly assigned,
+    non-private characters.
+    """
+    if len(data) < 4 or len(data) % 2:
         return None
-    even_nuls = data[0::2].count(0)
-    odd_nuls = data[1::2].count(0)
-    half = len(data) // 2
-    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+    even_nuls, odd_nuls = data[0::2].count(0), data[1::2].count(0)
+    units = len(data) // 2
+    if odd_nuls >= max(2, units // 50) and even_nuls <= odd_nuls // 5:
         encoding = "utf-16-le"
-    elif even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+    elif even_nuls >= max(2, units // 50) and odd_nuls <= even_nuls // 5:
         encoding = "utf-16-be"
     else:
         return None
@@ -198,29 +219,121 @@ def _utf16_without_bom(data: bytes) -> str | None:
         text = data.decode(encoding)
     except UnicodeDecodeError:
         return None
-    return None if _looks_binary(text) else text
+    unusual = sum(1 for ch in text if unicodedata.category(ch) in ("Cn", "Co", "Cs"))
+    if _looks_binary(text) or unusual > len(text) // 20 or _garbled(text):
+        return None
+    return text
 
 
-_MULTIBYTE_ENCODINGS = ("cp949", "euc_kr", "johab", "gb18030", "gb2312", "gbk", "hz", "big5",
-                        "cp950", "cp932", "shift_jis", "euc_j", "iso2022")
+_SAMPLE_CHARS = 4000  # enough text to judge an encoding by
+_MAX_MESS = 0.2  # charset_normalizer's own default threshold for "not garbage"
+# What the web's legacy pages are written in, most common first (ties go to the earlier).
+_LEGACY_CANDIDATES = ("cp1252", "gb18030", "cp1251", "cp932", "cp949", "big5", "euc_jp",
+                      "koi8_r", "koi8_u", "cp1250", "cp1253", "cp1254", "cp1255", "cp1256",
+                      "cp1257", "cp1258", "cp874", "iso8859_2")
 
 
 def _guess_legacy(data: bytes) -> str | None:
-    try:  # installed with trafilatura; optional here
-        import charset_normalizer
-    except ImportError:  # pragma: no cover - depends on the environment
+    """The best decoding among common legacy encodings, or None if none reads as text.
+
+    Each candidate that decodes cleanly and does not read as garbage is scored by how
+    ordinary its characters are for that encoding (see _ordinary_share). Among the best
+    (within 0.05), charset_normalizer's language fit decides, then the more common
+    encoding: its fit is strong evidence on a paragraph (Hebrew in cp1255 against
+    Cyrillic in cp1251) but nil on a short text ("Привет, мир" fits a dozen code pages),
+    and it calls French in cp1252 Hungarian in cp1250 as readily as in cp1252.
+    """
+    import charset_normalizer
+
+    fit: dict[str, float] = {}  # codec name -> how well the text fits a language
+    for match in charset_normalizer.from_bytes(data):
+        fit.setdefault(_canonical_codec(match.encoding), match.coherence)
+    candidates = list(dict.fromkeys(
+        [_canonical_codec(name) for name in _LEGACY_CANDIDATES] + list(fit)))
+    scored: list[tuple[float, float, int, str]] = []
+    for rank, encoding in enumerate(candidates):
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if _looks_binary(text) or "\ufffd" in text or _garbled(text):
+            continue
+        share = _ordinary_share(text[:_SAMPLE_CHARS], encoding)
+        if share >= 0.5:
+            scored.append((share, fit.get(encoding, 0.0), -rank, text))
+    if not scored:
         return None
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
-        return None
-    # Short Western texts fit a dozen single-byte code pages equally well; trust the guess
-    # only when a multi-byte encoding fits (its byte structure is strong evidence) or the
-    # language of the decoded text is recognised. Otherwise cp1252 decides, below.
-    multibyte = best.encoding.startswith(_MULTIBYTE_ENCODINGS)
-    if not multibyte and best.coherence < 0.2:
-        return None
-    text = str(best)
-    return None if _looks_binary(text) or "\ufffd" in text else text
+    top = max(share for share, *_ in scored)
+    return max((item for item in scored if item[0] >= top - 0.05), key=lambda x: x[1:3])[3]
+
+
+def _canonical_codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    first = name.split(" ", 1)[0]
+    # Japanese writes one word in kanji and kana: one script for this purpose.
+    return "CJK" if first in ("HIRAGANA", "KATAKANA", "CJK") else first
+
+
+def _ordinary_share(text: str, encoding: str) -> float:
+    """Share of the non-ASCII characters that real text in ``encoding`` would use.
+
+    Letters inside a word of one script and ordinary case count (a wrong code page mixes
+    scripts within words, "Cafй", or case, "ЪгЗб"); for the CJK encodings a character also has to be in the everyday
+    part of its character set (GB2312 level 1 for Chinese, KS X 1001 Hangul for Korean,
+    JIS level 1 and full-width kana for Japanese); half-width katakana and Han between
+    spaces (spaced Korean read as Chinese) do not count.
+    """
+    non_ascii = [ch for ch in text if ord(ch) > 127]
+    if not non_ascii:
+        return 1.0
+    mixed: set[str] = set()  # letters of words that a right decoding would not produce
+    for word in _WORD.findall(text):
+        if len({_script(ch) for ch in word}) > 1 or _odd_case(word):
+            mixed.update(word)
+    ordinary = 0
+    for index, ch in enumerate(text):
+        if ord(ch) <= 127 or ch in mixed:
+            continue
+        if not ch.isalpha():
+            # Punctuation, spaces and currency signs (、。«» € ₽) are fine; mojibake
+            # tends to symbol soup (╬ ¤ ¦) instead.
+            ordinary += unicodedata.category(ch).startswith(("P", "Z", "Sc")) or ch in "©®°"
+            continue
+        ordinary += _everyday_in(ch, encoding, text, index)
+    return ordinary / len(non_ascii)
+
+
+def _odd_case(word: str) -> bool:
+    """A capital after a small letter ("ЪгЗб"): Arabic or Hebrew read as Cyrillic."""
+    return any(a.islower() and b.isupper() for a, b in zip(word, word[1:])) and not word.isupper()
+
+
+def _everyday_in(ch: str, encoding: str, text: str, index: int) -> bool:
+    if encoding.startswith(("gb", "big5", "cp950")):
+        spaced = (text[index - 1 : index] == " ") or (text[index + 1 : index + 2] == " ")
+        lead = ch.encode("gb2312", "ignore")[:1] if encoding.startswith("gb") else \
+            ch.encode("big5", "ignore")[:1]
+        everyday = (b"\xb0" <= lead <= b"\xd7") if encoding.startswith("gb") else \
+            (b"\xa4" <= lead <= b"\xc6")
+        return everyday and not spaced
+    if encoding in ("cp949", "euc_kr"):
+        return "HANGUL" in unicodedata.name(ch, "") and bool(ch.encode("euc_kr", "ignore"))
+    if encoding in ("cp932", "shift_jis", "euc_jp"):
+        if "\uff61" <= ch <= "\uff9f":  # half-width katakana: rare outside old terminals
+            return False
+        sjis = ch.encode("cp932", "ignore")
+        return "\u3040" <= ch <= "\u30ff" or (b"\x88\x9f" <= sjis <= b"\x98\x72")
+    return True
 
 
 # ---------------------------------------------------------------------- normalisation

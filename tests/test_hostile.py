@@ -259,3 +259,74 @@ def test_url_credentials_are_neither_stored_nor_printed(runner, tmp_path):
     clean = f"http://127.0.0.1:{server.server_port}/ok?id=7&token=REDACTED"
     assert (article.id, article.source, article.url) == (clean, clean, clean)
     assert b"pa55" not in (tmp_path / "x.db").read_bytes()
+
+
+# 10. Wrong charset labels, BOM-less UTF-16, a stray NUL, short legacy texts ---------------
+
+from provenance.extract import decode_bytes, extract  # noqa: E402
+
+JAPANESE = "港湾局は木曜日、貨物契約の見直しを始めたと発表した。\n審査は数週間続く見込みだ。"
+RUSSIAN = "Портовые рабочие объявили забастовку. Переговоры о зарплате зашли в тупик."
+FRENCH = "Les dockers ont cessé le travail après l'échec des négociations, « grève » à 5 €."
+
+
+@pytest.mark.parametrize(("data", "label", "expected"), [
+    (JAPANESE.encode(), "text/html; charset=shift_jis", JAPANESE),  # UTF-8 labelled legacy
+    (RUSSIAN.encode(), "text/plain; charset=koi8-r", RUSSIAN),
+    (RUSSIAN.encode("cp1251"), "text/html; charset=iso-8859-1", RUSSIAN),  # wrong code page
+    (FRENCH.encode("cp1252"), "text/plain; charset=utf-8", FRENCH),  # legacy labelled UTF-8
+    (RUSSIAN.encode("koi8-r"), "text/plain; charset=koi8-r", RUSSIAN),  # a true label holds
+])
+def test_a_charset_label_is_checked_against_the_bytes(data, label, expected):
+    assert decode_bytes(data, content_type=label) == expected
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_text_not_binary(tmp_path, encoding):
+    path = tmp_path / "ja.txt"
+    path.write_bytes(JAPANESE.encode(encoding))
+    (doc,) = list(iter_documents([str(path)]))
+    assert isinstance(doc, Document), doc
+    assert extract(doc).text == JAPANESE
+
+
+def test_utf8_with_one_nul_byte_is_text_not_binary(tmp_path):
+    path = tmp_path / "nul.txt"
+    path.write_bytes((GOOD[:40] + "\x00" + GOOD[40:]).encode())
+    (doc,) = list(iter_documents([str(path)]))
+    assert isinstance(doc, Document), doc
+    assert extract(doc).text == GOOD.strip()  # the NUL itself is dropped
+
+
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("北京新闻", "gb18030"), ("港口罢工", "gb18030"), ("港務局宣布審查合約", "big5"),
+    ("Привет, мир", "cp1251"), ("Москва заявила", "cp1251"), ("Забастовка в порту", "koi8-r"),
+    ("항만청 재검토", "euc-kr"), ("港湾局が発表", "shift_jis"), ("Λιμάνι της Αθήνας", "cp1253"),
+    ("إضراب عمال الميناء", "cp1256"), ("Größe", "cp1252"), ("Café à Liège", "cp1252"),
+])
+def test_short_legacy_texts_decode_right(text, encoding):
+    assert decode_bytes(text.encode(encoding)) == text
+
+
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("Les dockers du port ont cessé le travail lundi après l'échec des négociations. Le "
+     "syndicat a déclaré que la grève continuerait jusqu'au retrait du gel des salaires.",
+     "cp1252"),  # charset_normalizer alone calls this Hungarian in cp1250
+    ("עובדי הנמל פתחו היום בשביתה בעקבות כישלון המשא ומתן על השכר. לדברי ההסתדרות, "
+     "השביתה תימשך עד שההנהלה תחזור בה מההחלטה להקפיא את השכר.", "cp1255"),
+    ("İstanbul limanında işçiler bugün greve başladı. Sendika, ücretlerin dondurulması "
+     "kararı geri alınana kadar grevin süreceğini açıkladı.", "cp1254"),
+    ("항만 노동자들이 임금 협상 결렬 이후 오늘 파업에 돌입했다. 노조는 임금 동결 결정이 "
+     "철회될 때까지 파업을 계속하겠다고 밝혔다.", "euc-kr"),
+])
+def test_paragraph_legacy_texts_decode_right(text, encoding):
+    assert decode_bytes(text.encode(encoding)) == text
+
+
+@pytest.mark.parametrize("data", [bytes(range(256)) * 8, b"\x00\x01\x02\xff" * 100,
+                                  b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))])
+def test_binary_stays_binary(data):
+    from provenance.extract import DecodeError
+
+    with pytest.raises(DecodeError, match="binary"):
+        decode_bytes(data)
