@@ -599,9 +599,29 @@ def _lxml_dump(tree: Any) -> str:
 
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# libxml2 stops parsing past 256 open elements (the rest of the page is silently lost);
+# a page that deep is flattened to an ordinary depth first, keeping all of its text.
+_MAX_NESTING = 32
+
+
+def _parse_html(html: str) -> tuple[Any, bool]:
+    """The lxml tree of ``html`` and whether libxml2 hit its nesting limit on it."""
+    from lxml import html as lxml_html
+
+    parser = lxml_html.HTMLParser()
+    tree = lxml_html.document_fromstring(html, parser=parser)
+    too_deep = any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log)
+    return tree, too_deep
 
 
 def _extract_html(html: str, base_url: str | None) -> dict[str, str | None]:
+    """Main text and metadata of a page, with fallbacks for malformed HTML.
+
+    trafilatura (precise, then default) -> every text block of the lxml tree -> a plain
+    text pass of the tokenizer, which no nesting or broken markup can stop. Prose loose
+    in <body> (a first paragraph without its <p>) is put in a block trafilatura reads,
+    and pages nested deeper than libxml2 parses are flattened first.
+    """
     import trafilatura
     from lxml import html as lxml_html
 
@@ -609,10 +629,21 @@ def _extract_html(html: str, base_url: str | None) -> dict[str, str | None]:
     html = _XML_DECLARATION.sub("", html, count=1)
 
     try:
-        tree = lxml_html.document_fromstring(html)
-    except Exception as exc:  # lxml raises ParserError / ValueError on empty or odd input
-        raise ExtractError(f"cannot parse HTML: {exc}") from exc
+        tree, too_deep = _parse_html(html)
+        if too_deep:
+            html = _flatten_html(html, _MAX_NESTING)
+            tree, too_deep = _parse_html(html)
+    except Exception:  # lxml raises ParserError / ValueError on empty or odd input
+        tree = None
+    if tree is None:
+        text = _plain_text_pass(html)
+        if not text:
+            raise ExtractError("cannot parse HTML")
+        return {"url": None, "site_name": None, "title": None, "text": text,
+                "published": None}
     found = _html_metadata(tree, base_url)
+    if _wrap_loose_body_text(tree):
+        html = lxml_html.tostring(tree, encoding="unicode")
 
     text = ""
     result = None
@@ -627,6 +658,8 @@ def _extract_html(html: str, base_url: str | None) -> dict[str, str | None]:
             break
     if not text.strip():
         text = _lxml_dump(tree)
+    if not any(ch.isalnum() for ch in text):
+        text = _plain_text_pass(html)
     if result is not None:
         found["title"] = found["title"] or _clean_field(result.title)
         found["site_name"] = found["site_name"] or _clean_field(result.sitename)
@@ -635,6 +668,174 @@ def _extract_html(html: str, base_url: str | None) -> dict[str, str | None]:
     found["text"] = text
     found["published"] = _html_published(html, found["url"] or base_url)
     return found
+
+
+_LOOSE_PROSE = re.compile(r"\w{2,}.*\w{2,}.*\w{2,}", re.S)  # a few words, not a separator
+
+
+_INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "dfn",
+                          "em", "font", "i", "kbd", "mark", "q", "s", "samp", "small", "span",
+                          "strong", "sub", "sup", "time", "u", "var", "wbr"})
+
+
+def _wrap_loose_body_text(tree: Any) -> bool:
+    """Put each run of prose lying directly in <body> into a <p>; True if any was moved.
+
+    trafilatura reads text inside blocks only, so a first paragraph that lost its <p>
+    ("Text...</p><p>More</p>") vanished, though a browser shows it. A run is the text
+    and inline elements (<b>, <a>...) between two blocks.
+    """
+    body = tree.find("body")
+    if body is None:
+        return False
+    # (the block before the run or None at the start, the run's leading text, its inlines)
+    runs: list[tuple[Any, str, list[Any]]] = []
+    anchor, text, inline = None, body.text or "", []
+    for child in list(body):
+        if isinstance(child.tag, str) and child.tag.lower() in _INLINE_TAGS:
+            inline.append(child)
+            continue
+        runs.append((anchor, text, inline))
+        anchor, text, inline = child, child.tail or "", []
+    runs.append((anchor, text, inline))
+    moved = False
+    for anchor, text, inline in runs:
+        prose = text + " ".join(el.text_content() + (el.tail or "") for el in inline)
+        if not _LOOSE_PROSE.search(prose):
+            continue
+        paragraph = tree.makeelement("p", {})
+        paragraph.text = text
+        if anchor is None:
+            body.text = None
+            body.insert(0, paragraph)
+        else:
+            anchor.tail = None
+            anchor.addnext(paragraph)
+        for element in inline:
+            paragraph.append(element)  # with its tail
+        moved = True
+    return moved
+
+
+_VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                        "meta", "param", "source", "track", "wbr"})
+
+
+# Tags that carry a page's paragraph structure: kept a little past the flattening depth.
+_STRUCTURE_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl",
+                             "dt", "dd", "blockquote", "pre", "table", "tr", "td", "th",
+                             "figcaption", "article", "main"})
+
+
+def _flatten_html(html: str, max_depth: int) -> str:
+    """``html`` without the wrapper tags nested deeper than ``max_depth``; text is kept,
+    and so are paragraph tags up to 16 levels further (the output stays well inside
+    libxml2's limit, however deep the input)."""
+    from html import escape
+    from html.parser import HTMLParser
+
+    out: list[str] = []
+    open_tags: list[tuple[str, bool]] = []  # (tag, written to the output)
+    open_count: dict[str, int] = {}  # tag -> how many are open (a stray end tag is 0)
+    written = 0  # how many of the open tags were written
+
+    class Flattener(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            nonlocal written
+            if tag in _VOID_TAGS:
+                out.append(self.get_starttag_text() or "")
+                return
+            keep = written < max_depth or (tag in _STRUCTURE_TAGS and written < max_depth + 16)
+            open_tags.append((tag, keep))
+            open_count[tag] = open_count.get(tag, 0) + 1
+            if keep:
+                written += 1
+                out.append(self.get_starttag_text() or "")
+
+        def handle_startendtag(self, tag: str, attrs: list) -> None:
+            out.append(self.get_starttag_text() or "")
+
+        def handle_endtag(self, tag: str) -> None:
+            nonlocal written
+            if not open_count.get(tag):
+                return  # a stray end tag
+            while open_tags:  # tags left open inside this one close with it (as lxml does)
+                name, kept = open_tags.pop()
+                open_count[name] -= 1
+                if kept:
+                    written -= 1
+                    out.append(f"</{name}>")
+                if name == tag:
+                    break
+
+        def handle_data(self, data: str) -> None:
+            out.append(escape(data, quote=False))
+
+        def handle_decl(self, decl: str) -> None:
+            out.append(f"<!{decl}>")
+
+    flattener = Flattener(convert_charrefs=True)
+    flattener.feed(html)
+    flattener.close()
+    return "".join(out)
+
+
+_TEXT_PASS_SKIP = frozenset({"script", "style", "noscript", "template", "svg", "math", "title",
+                             "iframe", "select", "object", "head"})
+_TEXT_PASS_CHROME = frozenset({"nav", "header", "footer", "aside", "form", "button", "menu"})
+_TEXT_PASS_BLOCKS = frozenset({"p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2",
+                               "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "tr",
+                               "td", "th", "article", "section", "main", "figure",
+                               "figcaption", "hr", "body", "address", "details", "summary"})
+
+
+def _plain_text_pass(html: str) -> str:
+    """The visible text of ``html`` by the tokenizer alone, one block per paragraph.
+
+    The last resort: html.parser keeps no tree, so no nesting depth or broken markup
+    stops it. Chrome (nav, footer...) is left out unless nothing else has text; an
+    unclosed <head> or <script> cannot swallow the page, as the skip ends at </body>.
+    """
+    from html.parser import HTMLParser
+
+    blocks: list[tuple[bool, list[str]]] = [(False, [])]
+    state = {"skip": 0, "chrome": 0}
+
+    class TextPass(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag == "body":
+                state["skip"] = 0  # whatever was left open before the body ends here
+            if tag in _TEXT_PASS_SKIP and tag not in _VOID_TAGS:
+                state["skip"] += 1
+            elif tag in _TEXT_PASS_CHROME:
+                state["chrome"] += 1
+            if tag in _TEXT_PASS_BLOCKS or tag in _TEXT_PASS_CHROME:
+                blocks.append((state["chrome"] > 0, []))
+
+        def handle_startendtag(self, tag: str, attrs: list) -> None:
+            if tag in _TEXT_PASS_BLOCKS:
+                blocks.append((state["chrome"] > 0, []))
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _TEXT_PASS_SKIP:
+                state["skip"] = max(0, state["skip"] - 1)
+            elif tag in _TEXT_PASS_CHROME:
+                state["chrome"] = max(0, state["chrome"] - 1)
+            if tag in _TEXT_PASS_BLOCKS or tag in _TEXT_PASS_CHROME:
+                blocks.append((state["chrome"] > 0, []))
+
+        def handle_data(self, data: str) -> None:
+            if not state["skip"]:
+                blocks[-1][1].append(data)
+
+    reader = TextPass(convert_charrefs=True)
+    reader.feed(html)
+    reader.close()
+    texts = [(chrome, " ".join("".join(pieces).split())) for chrome, pieces in blocks]
+    content = [text for chrome, text in texts if text and not chrome]
+    if not any(any(ch.isalnum() for ch in text) for text in content):
+        content = [text for _chrome, text in texts if text]
+    return "\n\n".join(content)
 
 
 # ---------------------------------------------------------------------------- extract

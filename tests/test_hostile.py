@@ -330,3 +330,47 @@ def test_binary_stays_binary(data):
 
     with pytest.raises(DecodeError, match="binary"):
         decode_bytes(data)
+
+
+# 11. Malformed HTML loses text ------------------------------------------------------------
+
+LEAD = ("Dock workers in the port city walked off the job on Monday after talks with the "
+        "harbour authority collapsed over a proposed pay freeze.")
+SECOND = ("The union said the strike would continue until the authority withdrew the freeze "
+          "and agreed to index wages to inflation.")
+THIRD = ("Shipping companies warned that cargo would be diverted to other ports if the "
+         "stoppage lasted more than a week.")
+
+
+def _html_text(html: str) -> str:
+    return extract(Document(id="p.html", source="p.html", content=html.encode(),
+                            format="html")).text
+
+
+@pytest.mark.parametrize("html", [
+    f"{LEAD}</p><p>{SECOND}</p><p>{THIRD}</p>",  # the first paragraph lost its <p>
+    f"<html><body>{LEAD}</p><p>{SECOND}</p><p>{THIRD}</p></body></html>",
+    f"<html><body>{LEAD[:40]}<b>{LEAD[40:60]}</b>{LEAD[60:]}<p>{SECOND}</p><p>{THIRD}</p>",
+    f"<html><body><p>{LEAD}<p>{SECOND}<p>{THIRD}",  # nothing closed at all
+])
+def test_an_unclosed_first_paragraph_is_kept(html):
+    text = _html_text(html)
+    assert text.split("\n\n") == [LEAD, SECOND, THIRD]
+
+
+@pytest.mark.parametrize(("depth", "tag"), [(300, "div"), (10_000, "div"), (10_000, "span")])
+def test_deeply_nested_pages_still_give_their_text(depth, tag):
+    html = ("<html><head><title>Strike</title></head><body>" + f"<{tag}>" * depth
+            + f"<p>{LEAD}</p><p>{SECOND}</p>" + f"</{tag}>" * depth + f"<p>{THIRD}</p></body></html>")
+    text = _html_text(html)
+    for paragraph in (LEAD, SECOND, THIRD):
+        assert paragraph in text
+
+
+def test_the_plain_text_pass_reads_what_no_tree_can():
+    from provenance.extract import _plain_text_pass
+
+    html = ("<head><title>T</title><script>var x = '<p>no</p>';</script>"  # head left open
+            "<body><nav>Home | World</nav>" + "<div>" * 5000 + f"<p>{LEAD}<p>{SECOND}"
+            "<footer>Copyright</footer>")
+    assert _plain_text_pass(html) == f"{LEAD}\n\n{SECOND}"
