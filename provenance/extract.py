@@ -670,6 +670,7 @@ def _extract_html(html: str, base_url: str | None) -> dict[str, str | None]:
     return found
 
 
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _LOOSE_PROSE = re.compile(r"\w{2,}.*\w{2,}.*\w{2,}", re.S)  # a few words, not a separator
 
 
@@ -704,7 +705,7 @@ def _wrap_loose_body_text(tree: Any) -> bool:
         if not _LOOSE_PROSE.search(prose):
             continue
         paragraph = tree.makeelement("p", {})
-        paragraph.text = text
+        paragraph.text = _XML_INCOMPATIBLE.sub(" ", text)  # lxml parses what it won't set
         if anchor is None:
             body.text = None
             body.insert(0, paragraph)

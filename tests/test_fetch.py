@@ -194,8 +194,10 @@ def server() -> Iterator[str]:
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    fetch(url + "/ok", timeout=5)  # imports httpx & co.: not a cost the tests measure
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        yield url
     finally:
         httpd.shutdown()
         httpd.server_close()
