@@ -219,8 +219,9 @@ def _utf16_without_bom(data: bytes) -> str | None:
         text = data.decode(encoding)
     except UnicodeDecodeError:
         return None
-    unusual = sum(1 for ch in text if unicodedata.category(ch) in ("Cn", "Co", "Cs"))
-    if _looks_binary(text) or unusual > len(text) // 20 or _garbled(text):
+    sample = text[:_SAMPLE_CHARS]
+    unusual = sum(1 for ch in sample if unicodedata.category(ch) in ("Cn", "Co", "Cs"))
+    if _looks_binary(text) or unusual > len(sample) // 20 or _garbled(sample):
         return None
     return text
 

@@ -105,9 +105,14 @@ def _store_one(doc: Document, store: Store, registry) -> None:
 
 @pytest.fixture(scope="module")
 def registry():
-    warm = Document(id="w.html", source="w.html", format="html", content=b"<p>Warm up.</p>")
-    extract(warm)  # trafilatura's first import is not an example's cost
-    return default_registry()
+    """The outlet registry, with the path warmed up: trafilatura's import and the first
+    compile of the attribution patterns (seconds) are not an example's cost."""
+    outlets = default_registry()
+    with Store(":memory:") as store:
+        for fmt, content in (("html", b"<p>Warm up, according to Reuters.</p>"),
+                             ("txt", b"Warm up, according to Reuters.")):
+            _store_one(Document(id=fmt, source=fmt, format=fmt, content=content), store, outlets)
+    return outlets
 
 
 # Each example must finish within PER_EXAMPLE: a hang or a blow-up fails the test.

@@ -358,6 +358,12 @@ def test_an_unclosed_first_paragraph_is_kept(html):
     assert text.split("\n\n") == [LEAD, SECOND, THIRD]
 
 
+def test_loose_text_with_control_characters_is_kept():
+    # Found by test_fuzz.py: lxml parses a form feed it refuses to set on a new element.
+    text = _html_text(f"<html><body>{LEAD[:30]}\x0c\x01{LEAD[30:]}<p>{SECOND}</p>")
+    assert text.split("\n\n")[1] == SECOND and text.startswith(LEAD[:30])
+
+
 @pytest.mark.parametrize(("depth", "tag"), [(300, "div"), (10_000, "div"), (10_000, "span")])
 def test_deeply_nested_pages_still_give_their_text(depth, tag):
     html = ("<html><head><title>Strike</title></head><body>" + f"<{tag}>" * depth
