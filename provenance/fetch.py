@@ -348,8 +348,10 @@ class _Decoder:
             return chunk
         if self._first and self._encoding == "deflate" and chunk:
             self._first = False
-            if chunk[0] & 0x0F != 8:  # no zlib header: some servers send raw deflate
-                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            header = chunk[:2]  # a zlib header: method 8, and a multiple of 31
+            if not (len(header) == 2 and header[0] & 0x0F == 8
+                    and int.from_bytes(header, "big") % 31 == 0):
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some send
         out = bytearray()
         pending = chunk
         try:
