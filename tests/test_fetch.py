@@ -344,3 +344,9 @@ def test_stacked_gzip_is_refused_in_bounded_time_and_memory(server: str) -> None
 def test_an_encoding_we_did_not_ask_for_is_refused(server: str) -> None:
     with pytest.raises(FetchError, match="unsupported Content-Encoding 'br'"):
         fetch(server + "/brotli", timeout=5)
+
+
+def test_ingest_reports_a_stacked_encoding_as_one_error_line(server: str) -> None:
+    (error,) = list(iter_documents([server + "/gzip-gzip-small"]))
+    assert isinstance(error, InputError) and "\n" not in error.message
+    assert "stacked Content-Encoding" in error.message
