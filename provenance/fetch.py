@@ -153,8 +153,8 @@ def fetch(
             headers={"User-Agent": USER_AGENT},
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
-            transport=_deadline_transport(deadline),
         )
+        _keep_deadline(client, deadline)
     current = url
     last_redirect = 0
     try:
@@ -192,18 +192,18 @@ def fetch(
             client.close()
 
 
-def _deadline_transport(deadline: float) -> httpx.HTTPTransport:
-    """An httpx transport whose every socket operation ends by ``deadline``.
+def _keep_deadline(client: httpx.Client, deadline: float) -> None:
+    """Make every socket operation of ``client`` end by ``deadline``.
 
     httpx's timeouts bound each read, so a server sending one byte a second never trips
     them; here each read, write and connect gets at most the time left until the deadline.
+    httpx < 1 keeps an httpcore pool in each transport, proxies from the environment
+    included (the drip tests fail if that changes).
     """
-    import httpx
-
-    transport = httpx.HTTPTransport(retries=0)
-    pool = transport._pool  # httpx < 1 keeps its httpcore pool here (tested by the drip test)
-    pool._network_backend = _DeadlineBackend(pool._network_backend, deadline)
-    return transport
+    for transport in [client._transport, *client._mounts.values()]:
+        pool = getattr(transport, "_pool", None)
+        if pool is not None:
+            pool._network_backend = _DeadlineBackend(pool._network_backend, deadline)
 
 
 def _time_left(deadline: float, timeout: float | None) -> float:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import gzip
+import shutil
+import subprocess
 import threading
 import time
 import tracemalloc
@@ -350,3 +352,32 @@ def test_ingest_reports_a_stacked_encoding_as_one_error_line(server: str) -> Non
     (error,) = list(iter_documents([server + "/gzip-gzip-small"]))
     assert isinstance(error, InputError) and "\n" not in error.message
     assert "stacked Content-Encoding" in error.message
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a certificate")
+def test_the_deadline_holds_over_tls(tmp_path, monkeypatch) -> None:
+    """https goes through the same deadline-keeping streams (after the TLS handshake too)."""
+    import ssl
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                    "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust our certificate, for this test
+    base = f"https://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        assert fetch(base + "/ok", timeout=5).content == PAGE
+        with measured() as cost, pytest.raises(FetchTimeout):
+            fetch(base + "/drip-body", timeout=0.6)
+        assert cost.seconds < 1.5, cost
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
