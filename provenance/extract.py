@@ -782,10 +782,19 @@ def _flatten_html(html: str, max_depth: int) -> str:
     return "".join(out)
 
 
+_LINE_BREAK = "\ue000"  # <br> while the text pass collects (a private-use character)
+
+
+def _collapse(text: str) -> str:
+    """Whitespace collapsed as a browser does, <br> kept as a line break."""
+    lines = (" ".join(line.split()) for line in text.split(_LINE_BREAK))
+    return "\n".join(line for line in lines if line)
+
+
 _TEXT_PASS_SKIP = frozenset({"script", "style", "noscript", "template", "svg", "math", "title",
                              "iframe", "select", "object", "head"})
 _TEXT_PASS_CHROME = frozenset({"nav", "header", "footer", "aside", "form", "button", "menu"})
-_TEXT_PASS_BLOCKS = frozenset({"p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2",
+_TEXT_PASS_BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2",
                                "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "tr",
                                "td", "th", "article", "section", "main", "figure",
                                "figcaption", "hr", "body", "address", "details", "summary"})
@@ -795,45 +804,54 @@ def _plain_text_pass(html: str) -> str:
     """The visible text of ``html`` by the tokenizer alone, one block per paragraph.
 
     The last resort: html.parser keeps no tree, so no nesting depth or broken markup
-    stops it. Chrome (nav, footer...) is left out unless nothing else has text; an
-    unclosed <head> or <script> cannot swallow the page, as the skip ends at </body>.
+    stops it. Chrome (nav, footer...) is left out unless nothing else has text. What is
+    left open before <body>, or an unclosed <head> or <title> before the first block,
+    does not swallow the page.
     """
     from html.parser import HTMLParser
 
     blocks: list[tuple[bool, list[str]]] = [(False, [])]
-    state = {"skip": 0, "chrome": 0}
+    hidden: list[str] = []  # the open tags whose text is not shown
+    chrome = 0
 
     class TextPass(HTMLParser):
         def handle_starttag(self, tag: str, attrs: list) -> None:
-            if tag == "body":
-                state["skip"] = 0  # whatever was left open before the body ends here
-            if tag in _TEXT_PASS_SKIP and tag not in _VOID_TAGS:
-                state["skip"] += 1
+            nonlocal chrome
+            if tag == "body" or (tag in _TEXT_PASS_BLOCKS
+                                 and all(t in ("head", "title") for t in hidden)):
+                hidden.clear()
+            if tag == "br":
+                blocks[-1][1].append(_LINE_BREAK)
+            elif tag in _TEXT_PASS_SKIP and tag not in _VOID_TAGS:
+                hidden.append(tag)
             elif tag in _TEXT_PASS_CHROME:
-                state["chrome"] += 1
+                chrome += 1
             if tag in _TEXT_PASS_BLOCKS or tag in _TEXT_PASS_CHROME:
-                blocks.append((state["chrome"] > 0, []))
+                blocks.append((chrome > 0, []))
 
         def handle_startendtag(self, tag: str, attrs: list) -> None:
-            if tag in _TEXT_PASS_BLOCKS:
-                blocks.append((state["chrome"] > 0, []))
+            if tag == "br":
+                blocks[-1][1].append(_LINE_BREAK)
+            elif tag in _TEXT_PASS_BLOCKS:
+                blocks.append((chrome > 0, []))
 
         def handle_endtag(self, tag: str) -> None:
-            if tag in _TEXT_PASS_SKIP:
-                state["skip"] = max(0, state["skip"] - 1)
+            nonlocal chrome
+            if tag in hidden:
+                del hidden[len(hidden) - 1 - hidden[::-1].index(tag):]
             elif tag in _TEXT_PASS_CHROME:
-                state["chrome"] = max(0, state["chrome"] - 1)
+                chrome = max(0, chrome - 1)
             if tag in _TEXT_PASS_BLOCKS or tag in _TEXT_PASS_CHROME:
-                blocks.append((state["chrome"] > 0, []))
+                blocks.append((chrome > 0, []))
 
         def handle_data(self, data: str) -> None:
-            if not state["skip"]:
-                blocks[-1][1].append(data)
+            if not hidden:
+                blocks[-1][1].append(data.replace(_LINE_BREAK, ""))
 
     reader = TextPass(convert_charrefs=True)
     reader.feed(html)
     reader.close()
-    texts = [(chrome, " ".join("".join(pieces).split())) for chrome, pieces in blocks]
+    texts = [(in_chrome, _collapse("".join(pieces))) for in_chrome, pieces in blocks]
     content = [text for chrome, text in texts if text and not chrome]
     if not any(any(ch.isalnum() for ch in text) for text in content):
         content = [text for _chrome, text in texts if text]

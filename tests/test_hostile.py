@@ -380,3 +380,5 @@ def test_the_plain_text_pass_reads_what_no_tree_can():
             "<body><nav>Home | World</nav>" + "<div>" * 5000 + f"<p>{LEAD}<p>{SECOND}"
             "<footer>Copyright</footer>")
     assert _plain_text_pass(html) == f"{LEAD}\n\n{SECOND}"
+    assert _plain_text_pass("<head><title>T<p>One &amp; two<br>three\n four") == \
+        "One & two\nthree four"  # an unclosed head ends at the first block; <br> breaks a line
