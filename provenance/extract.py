@@ -288,52 +288,54 @@ def _script(ch: str) -> str:
 def _ordinary_share(text: str, encoding: str) -> float:
     """Share of the non-ASCII characters that real text in ``encoding`` would use.
 
-    Letters inside a word of one script and ordinary case count (a wrong code page mixes
-    scripts within words, "Cafй", or case, "ЪгЗб"); for the CJK encodings a character also has to be in the everyday
-    part of its character set (GB2312 level 1 for Chinese, KS X 1001 Hangul for Korean,
-    JIS level 1 and full-width kana for Japanese); half-width katakana and Han between
-    spaces (spaced Korean read as Chinese) do not count.
+    Letters count inside a word of one script and ordinary case (a wrong code page mixes
+    scripts within a word, "Cafй", or case, "ЪгЗб"); for the CJK encodings a character
+    must also be in the everyday part of its character set (see _everyday_cjk).
     """
-    non_ascii = [ch for ch in text if ord(ch) > 127]
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
     if not non_ascii:
         return 1.0
-    mixed: set[str] = set()  # letters of words that a right decoding would not produce
-    for word in _WORD.findall(text):
-        if len({_script(ch) for ch in word}) > 1 or _odd_case(word):
-            mixed.update(word)
+    odd: set[int] = set()  # positions of letters a right decoding would not produce
+    for word in _WORD.finditer(text):
+        letters = word.group()
+        if len({_script(ch) for ch in letters}) > 1 or _odd_case(letters):
+            odd.update(range(word.start(), word.end()))
     ordinary = 0
     for index, ch in enumerate(text):
-        if ord(ch) <= 127 or ch in mixed:
+        if ord(ch) <= 127 or index in odd:
             continue
-        if not ch.isalpha():
+        if ch.isalpha():
+            ordinary += _everyday_cjk(ch, encoding, text, index)
+        else:
             # Punctuation, spaces and currency signs (、。«» € ₽) are fine; mojibake
             # tends to symbol soup (╬ ¤ ¦) instead.
             ordinary += unicodedata.category(ch).startswith(("P", "Z", "Sc")) or ch in "©®°"
-            continue
-        ordinary += _everyday_in(ch, encoding, text, index)
-    return ordinary / len(non_ascii)
+    return ordinary / non_ascii
 
 
 def _odd_case(word: str) -> bool:
     """A capital after a small letter ("ЪгЗб"): Arabic or Hebrew read as Cyrillic."""
-    return any(a.islower() and b.isupper() for a, b in zip(word, word[1:])) and not word.isupper()
+    return not word.isupper() and any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))
 
 
-def _everyday_in(ch: str, encoding: str, text: str, index: int) -> bool:
+def _everyday_cjk(ch: str, encoding: str, text: str, index: int) -> bool:
+    """False for a letter that text in this CJK encoding would rarely hold (True for
+    the other encodings): outside GB2312 level 1 or Big5's frequent block for Chinese (or
+    between spaces: spaced Korean read as Chinese), Hangul outside KS X 1001 or Han for
+    Korean, half-width katakana or kanji outside JIS level 1 for Japanese."""
     if encoding.startswith(("gb", "big5", "cp950")):
-        spaced = (text[index - 1 : index] == " ") or (text[index + 1 : index + 2] == " ")
-        lead = ch.encode("gb2312", "ignore")[:1] if encoding.startswith("gb") else \
-            ch.encode("big5", "ignore")[:1]
-        everyday = (b"\xb0" <= lead <= b"\xd7") if encoding.startswith("gb") else \
-            (b"\xa4" <= lead <= b"\xc6")
-        return everyday and not spaced
+        if text[index - 1 : index] == " " or text[index + 1 : index + 2] == " ":
+            return False
+        if encoding.startswith("gb"):
+            return b"\xb0" <= ch.encode("gb2312", "ignore")[:1] <= b"\xd7"
+        return b"\xa4" <= ch.encode("big5", "ignore")[:1] <= b"\xc6"
     if encoding in ("cp949", "euc_kr"):
         return "HANGUL" in unicodedata.name(ch, "") and bool(ch.encode("euc_kr", "ignore"))
     if encoding in ("cp932", "shift_jis", "euc_jp"):
         if "\uff61" <= ch <= "\uff9f":  # half-width katakana: rare outside old terminals
             return False
-        sjis = ch.encode("cp932", "ignore")
-        return "\u3040" <= ch <= "\u30ff" or (b"\x88\x9f" <= sjis <= b"\x98\x72")
+        kana = "\u3040" <= ch <= "\u30ff"
+        return kana or b"\x88\x9f" <= ch.encode("cp932", "ignore") <= b"\x98\x72"  # JIS level 1
     return True
 
 

@@ -367,7 +367,8 @@ def test_loose_text_with_control_characters_is_kept():
 @pytest.mark.parametrize(("depth", "tag"), [(300, "div"), (10_000, "div"), (10_000, "span")])
 def test_deeply_nested_pages_still_give_their_text(depth, tag):
     html = ("<html><head><title>Strike</title></head><body>" + f"<{tag}>" * depth
-            + f"<p>{LEAD}</p><p>{SECOND}</p>" + f"</{tag}>" * depth + f"<p>{THIRD}</p></body></html>")
+            + f"<p>{LEAD}</p><p>{SECOND}</p>" + f"</{tag}>" * depth
+            + f"<p>{THIRD}</p></body></html>")
     text = _html_text(html)
     for paragraph in (LEAD, SECOND, THIRD):
         assert paragraph in text
