@@ -651,10 +651,13 @@ def _extract_html(html: str, base_url: str | None) -> dict[str, str | None]:
     text = ""
     result = None
     for precise in (True, False):  # precision first; short pages may need the default
-        result = trafilatura.bare_extraction(
-            html, url=base_url, favor_precision=precise, include_comments=False,
-            include_tables=True, with_metadata=True,
-        )
+        try:
+            result = trafilatura.bare_extraction(
+                html, url=base_url, favor_precision=precise, include_comments=False,
+                include_tables=True, with_metadata=True,
+            )
+        except Exception:  # noqa: BLE001 - its parsers' bugs on odd markup ("<svg><p><p>"
+            result = None  # asserts inside lxml): the fallbacks below still read the page
         if result is not None and result.body is not None:
             text = "\n\n".join(_body_blocks(result.body))
         if text.strip():
@@ -795,6 +798,7 @@ def _collapse(text: str) -> str:
 
 _TEXT_PASS_SKIP = frozenset({"script", "style", "noscript", "template", "svg", "math", "title",
                              "iframe", "select", "object", "head"})
+_ENDED_BY_A_BLOCK = frozenset({"head", "title", "svg", "math"})
 _TEXT_PASS_CHROME = frozenset({"nav", "header", "footer", "aside", "form", "button", "menu"})
 _TEXT_PASS_BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2",
                                "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "tr",
@@ -807,8 +811,8 @@ def _plain_text_pass(html: str) -> str:
 
     The last resort: html.parser keeps no tree, so no nesting depth or broken markup
     stops it. Chrome (nav, footer...) is left out unless nothing else has text. What is
-    left open before <body>, or an unclosed <head> or <title> before the first block,
-    does not swallow the page.
+    left open before <body> does not swallow the page, nor does an unclosed <head> or
+    <title>, or an <svg> or <math>, before a block (a browser leaves them there too).
     """
     from html.parser import HTMLParser
 
@@ -820,7 +824,7 @@ def _plain_text_pass(html: str) -> str:
         def handle_starttag(self, tag: str, attrs: list) -> None:
             nonlocal chrome
             if tag == "body" or (tag in _TEXT_PASS_BLOCKS
-                                 and all(t in ("head", "title") for t in hidden)):
+                                 and all(t in _ENDED_BY_A_BLOCK for t in hidden)):
                 hidden.clear()
             if tag == "br":
                 blocks[-1][1].append(_LINE_BREAK)

@@ -76,10 +76,14 @@ encodings = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp125
 def hostile_input(draw) -> tuple[str, bytes]:
     """(file extension, bytes): what ends up in a file or on stdin."""
     extension = draw(st.sampled_from([".txt", ".html", ".json", ".jsonl", "", ".md"]))
-    kind = draw(st.sampled_from(["bytes", "markup", "json"]))
+    kind = draw(st.sampled_from(["bytes", "markup", "json", "deep"]))
     if kind == "bytes":
         return extension, draw(st.binary(max_size=600))
-    text = draw(json_text if kind == "json" else markup)
+    if kind == "deep":  # past libxml2's 256 levels: the flattening path
+        opening = draw(st.sampled_from(["<div>", "<span>", "<p>", "<li>", "<blockquote>", "<b>"]))
+        text = opening * draw(st.integers(250, 3000)) + draw(markup)
+    else:
+        text = draw(json_text if kind == "json" else markup)
     return extension, text.encode(draw(encodings), errors="replace")
 
 

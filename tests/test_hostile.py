@@ -263,7 +263,7 @@ def test_url_credentials_are_neither_stored_nor_printed(runner, tmp_path):
 
 # 10. Wrong charset labels, BOM-less UTF-16, a stray NUL, short legacy texts ---------------
 
-from provenance.extract import decode_bytes, extract  # noqa: E402
+from provenance.extract import ExtractError, decode_bytes, extract  # noqa: E402
 
 JAPANESE = "港湾局は木曜日、貨物契約の見直しを始めたと発表した。\n審査は数週間続く見込みだ。"
 RUSSIAN = "Портовые рабочие объявили забастовку. Переговоры о зарплате зашли в тупик."
@@ -356,6 +356,15 @@ def _html_text(html: str) -> str:
 def test_an_unclosed_first_paragraph_is_kept(html):
     text = _html_text(html)
     assert text.split("\n\n") == [LEAD, SECOND, THIRD]
+
+
+def test_a_crash_inside_trafilatura_falls_back_to_the_text_pass():
+    # "<svg><p><p>" makes lxml assert inside trafilatura's date search (issue item 1); the
+    # paragraphs a browser shows after it are still read.
+    text = _html_text(f"<svg><p><p>{LEAD}<p>{SECOND}")
+    assert text == f"{LEAD}\n\n{SECOND}"
+    with pytest.raises(ExtractError, match="no article text"):
+        _html_text("<svg><p><p>")
 
 
 def test_loose_text_with_control_characters_is_kept():
