@@ -93,10 +93,12 @@ def declared_charset(data: bytes, content_type: str | None = None) -> str | None
 def decode_bytes(data: bytes, *, content_type: str | None = None) -> str:
     """Decode raw bytes to str, or raise DecodeError for binary / undecodable data.
 
-    Order: byte-order mark; declared charset (HTTP header, <meta>, XML declaration);
-    NUL bytes mean UTF-16 without BOM or binary; UTF-8 (also with a few broken bytes);
-    a statistical guess (charset_normalizer, for legacy CJK/Cyrillic files); cp1252
-    only if that yields no control characters.
+    Order: byte-order mark; UTF-16 without BOM (NULs on one byte lane); a declared
+    charset (HTTP header, <meta>, XML declaration) if the bytes fit it; UTF-8 (also with
+    a few broken bytes); detection among the web's common legacy encodings. A label is
+    checked, not trusted: valid UTF-8 labelled koi8-r is UTF-8, and a decoding that
+    reads as garbage ("п÷п╬я─") sends the bytes to detection. A stray NUL byte or two
+    do not make a text binary (normalisation drops them).
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -105,39 +107,53 @@ def decode_bytes(data: bytes, *, content_type: str | None = None) -> str:
             except UnicodeDecodeError as exc:
                 raise DecodeError(f"invalid {encoding} after byte-order mark") from exc
 
-    declared = _codec_name(declared_charset(data, content_type))
-    if declared and not declared.startswith(("utf-16", "utf-32")):
-        # A page labelled Latin-1 that is valid UTF-8 is UTF-8 (a common CMS mistake).
-        if declared in ("cp1252", "utf-8") and _is_utf8(data):
-            return data.decode("utf-8")
-        try:
-            text = data.decode(declared)
-        except UnicodeDecodeError:
-            pass  # the label lies; fall through to detection
-        else:
-            if not _looks_binary(text):
-                return text
-
     if b"\x00" in data:
         text = _utf16_without_bom(data)
-        if text is None:
+        if text is not None:
+            return text
+
+    utf8 = data.decode("utf-8") if _is_utf8(data) else None
+    declared = _codec_name(declared_charset(data, content_type))
+    if declared and not declared.startswith(("utf-16", "utf-32")):
+        text = _decode_declared(data, declared, utf8)
+        if text is not None:
+            return text
+
+    if utf8 is not None:
+        if _looks_binary(utf8):
             raise DecodeError("binary file, not an article")
-        return text
-    if _is_utf8(data):
-        text = data.decode("utf-8")
-        if _looks_binary(text):
-            raise DecodeError("binary file, not an article")
-        return text
+        return utf8
     mostly_utf8 = _mostly_utf8(data)
     if mostly_utf8 is not None:
         return mostly_utf8
     guessed = _guess_legacy(data)
     if guessed is not None:
         return guessed
-    text = data.decode("cp1252", errors="replace")
-    if "\ufffd" in text or _looks_binary(text):
-        raise DecodeError("binary file, not an article (not UTF-8 and no charset fits)")
+    raise DecodeError("binary file, not an article (not UTF-8 and no charset fits)")
+
+
+def _decode_declared(data: bytes, declared: str, utf8: str | None) -> str | None:
+    """The bytes in their declared charset, or None when the label does not fit them."""
+    if utf8 is not None and (declared == "utf-8" or not utf8.isascii()):
+        # Non-ASCII text that is valid UTF-8 is UTF-8 whatever the label says: legacy
+        # encodings almost never form valid multi-byte sequences by chance.
+        return None if _looks_binary(utf8) else utf8
+    try:
+        text = data.decode(declared)
+    except (UnicodeDecodeError, LookupError):
+        return None  # the label lies; detection decides
+    if _looks_binary(text) or _garbled(text):
+        return None
     return text
+
+
+def _garbled(text: str) -> bool:
+    """Text that reads as mojibake: odd case changes, symbol soup (charset_normalizer)."""
+    if text.isascii():
+        return False
+    from charset_normalizer.md import mess_ratio
+
+    return mess_ratio(text[:_SAMPLE_CHARS], _MAX_MESS) >= _MAX_MESS
 
 
 def _codec_name(label: str | None) -> str | None:
@@ -182,15 +198,20 @@ def _looks_binary(text: str) -> bool:
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 text of a mostly-ASCII or mostly-BMP script has NULs on one byte lane."""
-    if len(data) < 8 or len(data) % 2:
+    """UTF-16 without a byte-order mark: its NULs sit mostly on one byte lane.
+
+    ASCII characters (spaces, digits, punctuation, line breaks) put a NUL on the high
+    byte's lane; in CJK text that lane also carries the script's own bytes, so only the
+    *share* of NULs on it is checked, and the decoded text must be mostly assigned,
+    non-private characters.
+    """
+    if len(data) < 4 or len(data) % 2:
         return None
-    even_nuls = data[0::2].count(0)
-    odd_nuls = data[1::2].count(0)
-    half = len(data) // 2
-    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+    even_nuls, odd_nuls = data[0::2].count(0), data[1::2].count(0)
+    units = len(data) // 2
+    if odd_nuls >= max(2, units // 50) and even_nuls <= odd_nuls // 5:
         encoding = "utf-16-le"
-    elif even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+    elif even_nuls >= max(2, units // 50) and odd_nuls <= even_nuls // 5:
         encoding = "utf-16-be"
     else:
         return None
@@ -198,29 +219,124 @@ def _utf16_without_bom(data: bytes) -> str | None:
         text = data.decode(encoding)
     except UnicodeDecodeError:
         return None
-    return None if _looks_binary(text) else text
+    sample = text[:_SAMPLE_CHARS]
+    unusual = sum(1 for ch in sample if unicodedata.category(ch) in ("Cn", "Co", "Cs"))
+    if _looks_binary(text) or unusual > len(sample) // 20 or _garbled(sample):
+        return None
+    return text
 
 
-_MULTIBYTE_ENCODINGS = ("cp949", "euc_kr", "johab", "gb18030", "gb2312", "gbk", "hz", "big5",
-                        "cp950", "cp932", "shift_jis", "euc_j", "iso2022")
+_SAMPLE_CHARS = 4000  # enough text to judge an encoding by
+_MAX_MESS = 0.2  # charset_normalizer's own default threshold for "not garbage"
+# What the web's legacy pages are written in, most common first (ties go to the earlier).
+_LEGACY_CANDIDATES = ("cp1252", "gb18030", "cp1251", "cp932", "cp949", "big5", "euc_jp",
+                      "koi8_r", "koi8_u", "cp1250", "cp1253", "cp1254", "cp1255", "cp1256",
+                      "cp1257", "cp1258", "cp874", "iso8859_2")
 
 
 def _guess_legacy(data: bytes) -> str | None:
-    try:  # installed with trafilatura; optional here
-        import charset_normalizer
-    except ImportError:  # pragma: no cover - depends on the environment
+    """The best decoding among common legacy encodings, or None if none reads as text.
+
+    Each candidate that decodes cleanly and does not read as garbage is scored by how
+    ordinary its characters are for that encoding (see _ordinary_share). Among the best
+    (within 0.05), charset_normalizer's language fit decides, then the more common
+    encoding: its fit is strong evidence on a paragraph (Hebrew in cp1255 against
+    Cyrillic in cp1251) but nil on a short text ("Привет, мир" fits a dozen code pages),
+    and it calls French in cp1252 Hungarian in cp1250 as readily as in cp1252.
+    """
+    import charset_normalizer
+
+    fit: dict[str, float] = {}  # codec name -> how well the text fits a language
+    for match in charset_normalizer.from_bytes(data):
+        fit.setdefault(_canonical_codec(match.encoding), match.coherence)
+    candidates = list(dict.fromkeys(
+        [_canonical_codec(name) for name in _LEGACY_CANDIDATES] + list(fit)))
+    scored: list[tuple[float, float, int, str]] = []
+    for rank, encoding in enumerate(candidates):
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if _looks_binary(text) or "\ufffd" in text or _garbled(text):
+            continue
+        share = _ordinary_share(text[:_SAMPLE_CHARS], encoding)
+        if share >= 0.5:
+            scored.append((share, fit.get(encoding, 0.0), -rank, text))
+    if not scored:
         return None
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
-        return None
-    # Short Western texts fit a dozen single-byte code pages equally well; trust the guess
-    # only when a multi-byte encoding fits (its byte structure is strong evidence) or the
-    # language of the decoded text is recognised. Otherwise cp1252 decides, below.
-    multibyte = best.encoding.startswith(_MULTIBYTE_ENCODINGS)
-    if not multibyte and best.coherence < 0.2:
-        return None
-    text = str(best)
-    return None if _looks_binary(text) or "\ufffd" in text else text
+    top = max(share for share, *_ in scored)
+    return max((item for item in scored if item[0] >= top - 0.05), key=lambda x: x[1:3])[3]
+
+
+def _canonical_codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    first = name.split(" ", 1)[0]
+    # Japanese writes one word in kanji and kana: one script for this purpose.
+    return "CJK" if first in ("HIRAGANA", "KATAKANA", "CJK") else first
+
+
+def _ordinary_share(text: str, encoding: str) -> float:
+    """Share of the non-ASCII characters that real text in ``encoding`` would use.
+
+    Letters count inside a word of one script and ordinary case (a wrong code page mixes
+    scripts within a word, "Cafй", or case, "ЪгЗб"); for the CJK encodings a character
+    must also be in the everyday part of its character set (see _everyday_cjk).
+    """
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    if not non_ascii:
+        return 1.0
+    odd: set[int] = set()  # positions of letters a right decoding would not produce
+    for word in _WORD.finditer(text):
+        letters = word.group()
+        if len({_script(ch) for ch in letters}) > 1 or _odd_case(letters):
+            odd.update(range(word.start(), word.end()))
+    ordinary = 0
+    for index, ch in enumerate(text):
+        if ord(ch) <= 127 or index in odd:
+            continue
+        if ch.isalpha():
+            ordinary += _everyday_cjk(ch, encoding, text, index)
+        else:
+            # Punctuation, spaces and currency signs (、。«» € ₽) are fine; mojibake
+            # tends to symbol soup (╬ ¤ ¦) instead.
+            ordinary += unicodedata.category(ch).startswith(("P", "Z", "Sc")) or ch in "©®°"
+    return ordinary / non_ascii
+
+
+def _odd_case(word: str) -> bool:
+    """A capital after a small letter ("ЪгЗб"): Arabic or Hebrew read as Cyrillic."""
+    return not word.isupper() and any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))
+
+
+def _everyday_cjk(ch: str, encoding: str, text: str, index: int) -> bool:
+    """False for a letter that text in this CJK encoding would rarely hold (True for
+    the other encodings): outside GB2312 level 1 or Big5's frequent block for Chinese (or
+    between spaces: spaced Korean read as Chinese), Hangul outside KS X 1001 or Han for
+    Korean, half-width katakana or kanji outside JIS level 1 for Japanese."""
+    if encoding.startswith(("gb", "big5", "cp950")):
+        if text[index - 1 : index] == " " or text[index + 1 : index + 2] == " ":
+            return False
+        if encoding.startswith("gb"):
+            return b"\xb0" <= ch.encode("gb2312", "ignore")[:1] <= b"\xd7"
+        return b"\xa4" <= ch.encode("big5", "ignore")[:1] <= b"\xc6"
+    if encoding in ("cp949", "euc_kr"):
+        return "HANGUL" in unicodedata.name(ch, "") and bool(ch.encode("euc_kr", "ignore"))
+    if encoding in ("cp932", "shift_jis", "euc_jp"):
+        if "\uff61" <= ch <= "\uff9f":  # half-width katakana: rare outside old terminals
+            return False
+        kana = "\u3040" <= ch <= "\u30ff"
+        return kana or b"\x88\x9f" <= ch.encode("cp932", "ignore") <= b"\x98\x72"  # JIS level 1
+    return True
 
 
 # ---------------------------------------------------------------------- normalisation
@@ -486,9 +602,29 @@ def _lxml_dump(tree: Any) -> str:
 
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# libxml2 stops parsing past 256 open elements (the rest of the page is silently lost);
+# a page that deep is flattened to an ordinary depth first, keeping all of its text.
+_MAX_NESTING = 32
+
+
+def _parse_html(html: str) -> tuple[Any, bool]:
+    """The lxml tree of ``html`` and whether libxml2 hit its nesting limit on it."""
+    from lxml import html as lxml_html
+
+    parser = lxml_html.HTMLParser()
+    tree = lxml_html.document_fromstring(html, parser=parser)
+    too_deep = any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log)
+    return tree, too_deep
 
 
 def _extract_html(html: str, base_url: str | None) -> dict[str, str | None]:
+    """Main text and metadata of a page, with fallbacks for malformed HTML.
+
+    trafilatura (precise, then default) -> every text block of the lxml tree -> a plain
+    text pass of the tokenizer, which no nesting or broken markup can stop. Prose loose
+    in <body> (a first paragraph without its <p>) is put in a block trafilatura reads,
+    and pages nested deeper than libxml2 parses are flattened first.
+    """
     import trafilatura
     from lxml import html as lxml_html
 
@@ -496,24 +632,40 @@ def _extract_html(html: str, base_url: str | None) -> dict[str, str | None]:
     html = _XML_DECLARATION.sub("", html, count=1)
 
     try:
-        tree = lxml_html.document_fromstring(html)
-    except Exception as exc:  # lxml raises ParserError / ValueError on empty or odd input
-        raise ExtractError(f"cannot parse HTML: {exc}") from exc
+        tree, too_deep = _parse_html(html)
+        if too_deep:
+            html = _flatten_html(html, _MAX_NESTING)
+            tree, too_deep = _parse_html(html)
+    except Exception:  # lxml raises ParserError / ValueError on empty or odd input
+        tree = None
+    if tree is None:
+        text = _plain_text_pass(html)
+        if not text:
+            raise ExtractError("cannot parse HTML")
+        return {"url": None, "site_name": None, "title": None, "text": text,
+                "published": None}
     found = _html_metadata(tree, base_url)
+    if _wrap_loose_body_text(tree):
+        html = lxml_html.tostring(tree, encoding="unicode")
 
     text = ""
     result = None
     for precise in (True, False):  # precision first; short pages may need the default
-        result = trafilatura.bare_extraction(
-            html, url=base_url, favor_precision=precise, include_comments=False,
-            include_tables=True, with_metadata=True,
-        )
+        try:
+            result = trafilatura.bare_extraction(
+                html, url=base_url, favor_precision=precise, include_comments=False,
+                include_tables=True, with_metadata=True,
+            )
+        except Exception:  # noqa: BLE001 - its parsers' bugs on odd markup ("<svg><p><p>"
+            result = None  # asserts inside lxml): the fallbacks below still read the page
         if result is not None and result.body is not None:
             text = "\n\n".join(_body_blocks(result.body))
         if text.strip():
             break
     if not text.strip():
         text = _lxml_dump(tree)
+    if not any(ch.isalnum() for ch in text):
+        text = _plain_text_pass(html)
     if result is not None:
         found["title"] = found["title"] or _clean_field(result.title)
         found["site_name"] = found["site_name"] or _clean_field(result.sitename)
@@ -522,6 +674,194 @@ def _extract_html(html: str, base_url: str | None) -> dict[str, str | None]:
     found["text"] = text
     found["published"] = _html_published(html, found["url"] or base_url)
     return found
+
+
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_LOOSE_PROSE = re.compile(r"\w{2,}.*\w{2,}.*\w{2,}", re.S)  # a few words, not a separator
+
+
+_INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "dfn",
+                          "em", "font", "i", "kbd", "mark", "q", "s", "samp", "small", "span",
+                          "strong", "sub", "sup", "time", "u", "var", "wbr"})
+
+
+def _wrap_loose_body_text(tree: Any) -> bool:
+    """Put each run of prose lying directly in <body> into a <p>; True if any was moved.
+
+    trafilatura reads text inside blocks only, so a first paragraph that lost its <p>
+    ("Text...</p><p>More</p>") vanished, though a browser shows it. A run is the text
+    and inline elements (<b>, <a>...) between two blocks.
+    """
+    body = tree.find("body")
+    if body is None:
+        return False
+    # (the block before the run or None at the start, the run's leading text, its inlines)
+    runs: list[tuple[Any, str, list[Any]]] = []
+    anchor, text, inline = None, body.text or "", []
+    for child in list(body):
+        if isinstance(child.tag, str) and child.tag.lower() in _INLINE_TAGS:
+            inline.append(child)
+            continue
+        runs.append((anchor, text, inline))
+        anchor, text, inline = child, child.tail or "", []
+    runs.append((anchor, text, inline))
+    moved = False
+    for anchor, text, inline in runs:
+        prose = text + " ".join(el.text_content() + (el.tail or "") for el in inline)
+        if not _LOOSE_PROSE.search(prose):
+            continue
+        paragraph = tree.makeelement("p", {})
+        paragraph.text = _XML_INCOMPATIBLE.sub(" ", text)  # lxml parses what it won't set
+        if anchor is None:
+            body.text = None
+            body.insert(0, paragraph)
+        else:
+            anchor.tail = None
+            anchor.addnext(paragraph)
+        for element in inline:
+            paragraph.append(element)  # with its tail
+        moved = True
+    return moved
+
+
+_VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                        "meta", "param", "source", "track", "wbr"})
+
+
+# Tags that carry a page's paragraph structure: kept a little past the flattening depth.
+_STRUCTURE_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl",
+                             "dt", "dd", "blockquote", "pre", "table", "tr", "td", "th",
+                             "figcaption", "article", "main"})
+
+
+def _flatten_html(html: str, max_depth: int) -> str:
+    """``html`` without the wrapper tags nested deeper than ``max_depth``; text is kept,
+    and so are paragraph tags up to 16 levels further (the output stays well inside
+    libxml2's limit, however deep the input)."""
+    from html import escape
+    from html.parser import HTMLParser
+
+    out: list[str] = []
+    open_tags: list[tuple[str, bool]] = []  # (tag, written to the output)
+    open_count: dict[str, int] = {}  # tag -> how many are open (a stray end tag is 0)
+    written = 0  # how many of the open tags were written
+
+    class Flattener(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            nonlocal written
+            if tag in _VOID_TAGS:
+                out.append(self.get_starttag_text() or "")
+                return
+            keep = written < max_depth or (tag in _STRUCTURE_TAGS and written < max_depth + 16)
+            open_tags.append((tag, keep))
+            open_count[tag] = open_count.get(tag, 0) + 1
+            if keep:
+                written += 1
+                out.append(self.get_starttag_text() or "")
+
+        def handle_startendtag(self, tag: str, attrs: list) -> None:
+            out.append(self.get_starttag_text() or "")
+
+        def handle_endtag(self, tag: str) -> None:
+            nonlocal written
+            if not open_count.get(tag):
+                return  # a stray end tag
+            while open_tags:  # tags left open inside this one close with it (as lxml does)
+                name, kept = open_tags.pop()
+                open_count[name] -= 1
+                if kept:
+                    written -= 1
+                    out.append(f"</{name}>")
+                if name == tag:
+                    break
+
+        def handle_data(self, data: str) -> None:
+            out.append(escape(data, quote=False))
+
+        def handle_decl(self, decl: str) -> None:
+            out.append(f"<!{decl}>")
+
+    flattener = Flattener(convert_charrefs=True)
+    flattener.feed(html)
+    flattener.close()
+    return "".join(out)
+
+
+_LINE_BREAK = "\ue000"  # <br> while the text pass collects (a private-use character)
+
+
+def _collapse(text: str) -> str:
+    """Whitespace collapsed as a browser does, <br> kept as a line break."""
+    lines = (" ".join(line.split()) for line in text.split(_LINE_BREAK))
+    return "\n".join(line for line in lines if line)
+
+
+_TEXT_PASS_SKIP = frozenset({"script", "style", "noscript", "template", "svg", "math", "title",
+                             "iframe", "select", "object", "head"})
+_ENDED_BY_A_BLOCK = frozenset({"head", "title", "svg", "math"})
+_TEXT_PASS_CHROME = frozenset({"nav", "header", "footer", "aside", "form", "button", "menu"})
+_TEXT_PASS_BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2",
+                               "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "tr",
+                               "td", "th", "article", "section", "main", "figure",
+                               "figcaption", "hr", "body", "address", "details", "summary"})
+
+
+def _plain_text_pass(html: str) -> str:
+    """The visible text of ``html`` by the tokenizer alone, one block per paragraph.
+
+    The last resort: html.parser keeps no tree, so no nesting depth or broken markup
+    stops it. Chrome (nav, footer...) is left out unless nothing else has text. What is
+    left open before <body> does not swallow the page, nor does an unclosed <head> or
+    <title>, or an <svg> or <math>, before a block (a browser leaves them there too).
+    """
+    from html.parser import HTMLParser
+
+    blocks: list[tuple[bool, list[str]]] = [(False, [])]
+    hidden: list[str] = []  # the open tags whose text is not shown
+    chrome = 0
+
+    class TextPass(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            nonlocal chrome
+            if tag == "body" or (tag in _TEXT_PASS_BLOCKS
+                                 and all(t in _ENDED_BY_A_BLOCK for t in hidden)):
+                hidden.clear()
+            if tag == "br":
+                blocks[-1][1].append(_LINE_BREAK)
+            elif tag in _TEXT_PASS_SKIP and tag not in _VOID_TAGS:
+                hidden.append(tag)
+            elif tag in _TEXT_PASS_CHROME:
+                chrome += 1
+            if tag in _TEXT_PASS_BLOCKS or tag in _TEXT_PASS_CHROME:
+                blocks.append((chrome > 0, []))
+
+        def handle_startendtag(self, tag: str, attrs: list) -> None:
+            if tag == "br":
+                blocks[-1][1].append(_LINE_BREAK)
+            elif tag in _TEXT_PASS_BLOCKS:
+                blocks.append((chrome > 0, []))
+
+        def handle_endtag(self, tag: str) -> None:
+            nonlocal chrome
+            if tag in hidden:
+                del hidden[len(hidden) - 1 - hidden[::-1].index(tag):]
+            elif tag in _TEXT_PASS_CHROME:
+                chrome = max(0, chrome - 1)
+            if tag in _TEXT_PASS_BLOCKS or tag in _TEXT_PASS_CHROME:
+                blocks.append((chrome > 0, []))
+
+        def handle_data(self, data: str) -> None:
+            if not hidden:
+                blocks[-1][1].append(data.replace(_LINE_BREAK, ""))
+
+    reader = TextPass(convert_charrefs=True)
+    reader.feed(html)
+    reader.close()
+    texts = [(in_chrome, _collapse("".join(pieces))) for in_chrome, pieces in blocks]
+    content = [text for chrome, text in texts if text and not chrome]
+    if not any(any(ch.isalnum() for ch in text) for text in content):
+        content = [text for _chrome, text in texts if text]
+    return "\n\n".join(content)
 
 
 # ---------------------------------------------------------------------------- extract

@@ -2,15 +2,19 @@
 
 The only network access the tool makes, and only for URLs a user names. Rules:
 http and https only (also for every redirect hop), at most ``MAX_REDIRECTS`` hops,
-the body is streamed and cut at ``max_bytes`` whatever Content-Length claims, the
-whole fetch (not just each read) is bounded by ``timeout``, and only content types
-that can hold an article (HTML, plain text, JSON) are accepted.
+the body is streamed and cut at ``max_bytes`` whatever Content-Length claims (both as
+sent and as decoded: at most one gzip or deflate layer, decompressed under the same
+cap, so a gzip bomb costs at most ``max_bytes``), the whole fetch of one URL (connect,
+headers, body, every redirect hop) is bounded by one wall-clock deadline ``timeout``
+seconds after the call (a server dripping a byte a second is cut then), and only
+content types that can hold an article (HTML, plain text, JSON) are accepted.
 
 Every failure is a :class:`FetchError` subclass with a one-line message.
 """
 from __future__ import annotations
 
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -33,6 +37,8 @@ ARTICLE_CONTENT_TYPES = (
 )
 _REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 _CHUNK_SIZE = 65536
+# What we ask for and can decode, one layer at most (see _Decoder).
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 class FetchError(Exception):
@@ -132,10 +138,15 @@ def fetch(
     max_bytes: int = 10_000_000,
     client: httpx.Client | None = None,
 ) -> FetchedPage:
-    """GET ``url`` following at most 5 http(s) redirects; see the module docstring."""
+    """GET ``url`` following at most 5 http(s) redirects; see the module docstring.
+
+    ``timeout`` is one deadline for the whole fetch. A ``client`` of your own is used as
+    given: its sockets do not know the deadline, which is then checked between reads only.
+    """
     import httpx
 
     check_scheme(url)
+    deadline = time.monotonic() + timeout
     own_client = client is None
     if client is None:
         client = httpx.Client(
@@ -143,7 +154,7 @@ def fetch(
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
         )
-    deadline = time.monotonic() + timeout
+        _keep_deadline(client, deadline)
     current = url
     last_redirect = 0
     try:
@@ -156,9 +167,9 @@ def fetch(
                 with client.stream(
                     "GET",
                     current,
-                    headers={"User-Agent": USER_AGENT},
+                    headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
                     follow_redirects=False,
-                    timeout=httpx.Timeout(max(0.1, deadline - time.monotonic())),
+                    timeout=httpx.Timeout(max(0.01, deadline - time.monotonic())),
                 ) as response:
                     if response.status_code in _REDIRECT_STATUSES:
                         last_redirect = response.status_code
@@ -179,6 +190,79 @@ def fetch(
     finally:
         if own_client:
             client.close()
+
+
+def _keep_deadline(client: httpx.Client, deadline: float) -> None:
+    """Make every socket operation of ``client`` end by ``deadline``.
+
+    httpx's timeouts bound each read, so a server sending one byte a second never trips
+    them; here each read, write and connect gets at most the time left until the deadline.
+    httpx < 1 keeps an httpcore pool in each transport, proxies from the environment
+    included (the drip tests fail if that changes).
+    """
+    for transport in [client._transport, *client._mounts.values()]:
+        pool = getattr(transport, "_pool", None)
+        if pool is not None:
+            pool._network_backend = _DeadlineBackend(pool._network_backend, deadline)
+
+
+def _time_left(deadline: float, timeout: float | None) -> float:
+    import httpcore
+
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream:
+    """An httpcore network stream whose operations share one deadline."""
+
+    def __init__(self, stream: object, deadline: float) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _time_left(self._deadline, timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _time_left(self._deadline, timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: object, server_hostname: str | None = None,
+                  timeout: float | None = None) -> _DeadlineStream:
+        tls = self._stream.start_tls(ssl_context, server_hostname,
+                                     _time_left(self._deadline, timeout))
+        return _DeadlineStream(tls, self._deadline)
+
+    def get_extra_info(self, info: str) -> object:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend:
+    """httpcore's network backend, with streams that keep the deadline."""
+
+    def __init__(self, backend: object, deadline: float) -> None:
+        self._backend = backend
+        self._deadline = deadline
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None, socket_options: object = None
+                    ) -> _DeadlineStream:
+        stream = self._backend.connect_tcp(host, port, _time_left(self._deadline, timeout),
+                                           local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: object = None) -> _DeadlineStream:
+        stream = self._backend.connect_unix_socket(path, _time_left(self._deadline, timeout),
+                                                   socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
 
 
 def _redirect_target(current: str, response: httpx.Response) -> str:
@@ -210,14 +294,19 @@ def _read_page(
     declared = response.headers.get("content-length", "")
     if declared.strip().isdigit() and int(declared) > max_bytes:
         raise TooLarge(f"body of {int(declared)} bytes exceeds the {max_bytes}-byte cap", current)
+    decoder = _Decoder(response.headers.get("content-encoding", ""), max_bytes, current)
     body = bytearray()
-    # Content-Length can lie or be absent (chunked): count what actually arrives.
-    for chunk in response.iter_bytes(_CHUNK_SIZE):
-        body.extend(chunk)
-        if len(body) > max_bytes:
+    received = 0
+    # Content-Length can lie or be absent (chunked): count what actually arrives, as sent
+    # and as decoded. iter_raw: httpx would inflate a whole chunk in memory before we see it.
+    for chunk in response.iter_raw(_CHUNK_SIZE):
+        received += len(chunk)
+        if received > max_bytes:
             raise TooLarge(f"body exceeds the {max_bytes}-byte cap", current)
+        body.extend(decoder.decode(chunk, max_bytes - len(body)))
         if time.monotonic() > deadline:
             raise FetchTimeout("timed out while reading the body", current)
+    body.extend(decoder.flush(max_bytes - len(body)))
     return FetchedPage(
         url=requested,
         final_url=str(response.url),
@@ -226,6 +315,64 @@ def _read_page(
         content=bytes(body),
         fetched_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
+
+
+class _Decoder:
+    """Undo at most one Content-Encoding layer (gzip or deflate), output capped.
+
+    Stacked encodings ("gzip, gzip") are refused: no browser-facing server needs them,
+    and each layer multiplies what a few kilobytes can inflate to.
+    """
+
+    def __init__(self, header: str, max_bytes: int, url: str) -> None:
+        layers = [c.strip().lower() for c in header.split(",") if c.strip()]
+        layers = [c for c in layers if c != "identity"]
+        self._url = url
+        self._max_bytes = max_bytes
+        self._zlib: zlib._Decompress | None = None
+        self._first = True
+        if len(layers) > 1:
+            raise FetchError(f"refused stacked Content-Encoding {', '.join(layers)!r} "
+                             "(at most one layer)", url)
+        self._encoding = layers[0] if layers else None
+        if self._encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self._encoding == "deflate":
+            self._zlib = zlib.decompressobj()
+        elif self._encoding is not None:
+            raise FetchError(f"unsupported Content-Encoding {self._encoding!r}", url)
+
+    def decode(self, chunk: bytes, room: int) -> bytes:
+        """The decoded bytes of ``chunk``; TooLarge once they would pass ``room``."""
+        if self._zlib is None:
+            return chunk
+        if self._first and self._encoding == "deflate" and chunk:
+            self._first = False
+            header = chunk[:2]  # a zlib header: method 8, and a multiple of 31
+            if not (len(header) == 2 and header[0] & 0x0F == 8
+                    and int.from_bytes(header, "big") % 31 == 0):
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some send
+        out = bytearray()
+        pending = chunk
+        try:
+            while pending and not self._zlib.eof:
+                # max_length bounds each step, so one chunk never inflates past the cap.
+                out.extend(self._zlib.decompress(pending, room - len(out) + 1))
+                if len(out) > room:
+                    raise TooLarge(f"decoded body exceeds the {self._max_bytes}-byte cap",
+                                   self._url)
+                pending = self._zlib.unconsumed_tail
+        except zlib.error as exc:
+            raise FetchError(f"cannot decode {self._encoding} body: {exc}", self._url) from exc
+        return bytes(out)
+
+    def flush(self, room: int) -> bytes:
+        if self._zlib is None:
+            return b""
+        tail = self._zlib.flush()
+        if len(tail) > room:
+            raise TooLarge(f"decoded body exceeds the {self._max_bytes}-byte cap", self._url)
+        return tail
 
 
 def _short(url: str, limit: int = 200) -> str:
