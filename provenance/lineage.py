@@ -453,13 +453,30 @@ def _branching(candidates: dict[str, list[Candidate]]) -> list[Edge]:
                 child=child,
                 kind=best.kind,
                 confidence=best.confidence,
-                evidence=best.evidence,
+                evidence=best.evidence + ([_why_not(best, others[0])] if others else []),
                 alternatives=[
                     {"parent": c.parent, "kind": c.kind, "confidence": c.confidence} for c in others[:3]
                 ],
             )
         )
     return edges
+
+
+def _why_not(best: Candidate, runner_up: Candidate) -> str:
+    """One plain line: why the chosen parent and not the runner-up."""
+    other = f"{runner_up.parent} ({runner_up.kind}, confidence {runner_up.confidence:.2f})"
+    if runner_up.weight > best.weight:
+        why = "taking it would make a cycle: it derives from this article itself"
+    elif best.closest and not runner_up.closest:
+        why = "the child keeps words only this version has"
+    elif best.argued and not runner_up.argued:
+        why = ("the direction of this text match is argued, the runner-up's is not"
+               if runner_up.kind != "attributed" else "shared text whose direction is argued outweighs a credit alone")
+    elif runner_up.yields_to_credit and best.kind == "attributed":
+        why = "the child credits this outlet, and the runner-up neither is it nor credits it"
+    else:
+        why = f"its evidence is stronger ({best.confidence:.2f} against {runner_up.confidence:.2f})"
+    return f"chosen over {other}: {why}"
 
 
 def _outlets(

@@ -225,6 +225,8 @@ def test_a_credit_to_a_news_outlet_overrules_a_partial_text_parent(coverage, par
     match = translation("paper", "child", a_cov=0.4, b_cov=coverage)
     edges, _ = build_forest([paper, child], [match], [credit("child", "outlet:big-broadcaster")], WIRES)
     assert parents(edges)["child"] == parent
+    if parent.startswith("outlet:"):
+        assert any("chosen over paper" in line and "neither is it nor credits it" in line for line in edges[-1].evidence)
 
 
 def test_a_credit_to_an_agencys_service_argues_for_the_agencys_own_article():
@@ -291,6 +293,8 @@ def test_in_a_chain_the_child_takes_the_version_whose_words_it_kept(
     child_edge = next(e for e in edges if e.child == "child")
     assert any("closest version" in line for line in child_edge.evidence)
     assert child_edge.alternatives[0]["parent"] == "first"
+    assert any(line.startswith("chosen over first") and "words only this version has" in line
+               for line in child_edge.evidence)
 
 
 def test_a_same_language_version_beats_leftover_words():
