@@ -26,6 +26,7 @@ import regex
 from . import dates
 from .crosslingual import placeholders
 from .direction import translation_direction
+from .nmt import NMTError, configured_scorer, nmt_direction
 from .models import DERIVED_KINDS, Article, Attribution, Edge, Match, Outlet
 from .outlets import OutletRegistry
 
@@ -210,15 +211,10 @@ def direction(
         if found and not placeholders(parent.text):
             argue(parent, PLACEHOLDER_WEIGHT, f"{child.id} carries a template placeholder '{found[0]}' left by a copying pipeline")
     if match.kind == "translation":
-        vote = _text_direction(a, b)
+        vote = _text_direction(a, b, match)
         if vote is not None:
-            original, p = vote
-            argue(
-                original,
-                TEXT_DIRECTION_WEIGHT * (p - 0.5),
-                f"{original.id} reads as written in {original.language}, the other as translated "
-                f"(function words and punctuation, p = {p:.2f})",
-            )
+            original, p, how = vote
+            argue(original, TEXT_DIRECTION_WEIGHT * (p - 0.5), f"{original.id} reads as the original: {how}")
         # A partial translation is almost wholly covered by its original, not the reverse.
         a_cov, b_cov = match.a_coverage, match.b_coverage
         if max(a_cov, b_cov) >= 0.9 and min(a_cov, b_cov) <= 0.75:
@@ -234,12 +230,30 @@ def direction(
     return confidence, reasons
 
 
-def _text_direction(a: Article, b: Article) -> tuple[Article, float] | None:
-    """The side the translation-direction model reads as the original, and its p."""
+def _text_direction(a: Article, b: Article, match: Match) -> tuple[Article, float, str] | None:
+    """The side the text reads as the original, its p and how that was read: local NMT
+    models when configured for the pair (nmt.py), else the function-word classifier."""
+    scorer = configured_scorer()
+    if scorer is not None:
+        text_a = {p.index: p.text for p in a.paragraphs}
+        text_b = {p.index: p.text for p in b.paragraphs}
+        pairs = [(text_a.get(x.a_paragraph, ""), text_b.get(x.b_paragraph, "")) for x in match.pairs]
+        if match.a != a.id:
+            pairs = [(y, x) for x, y in pairs]
+        try:
+            vote = nmt_direction(pairs, a.language or "", b.language or "", scorer)
+        except NMTError:
+            vote = None
+        if vote is not None and vote.original is not None:
+            return (a if vote.original == "a" else b), vote.probability, vote.reason.split(", ", 1)[-1]
     vote = translation_direction(_content_text(a), a.language or "", _content_text(b), b.language or "")
     if vote.original is None:
         return None
-    return (a if vote.original == "a" else b), vote.probability
+    original = a if vote.original == "a" else b
+    return original, vote.probability, (
+        f"written in {original.language}, the other reads as translated "
+        f"(function words and punctuation, p = {vote.probability:.2f})"
+    )
 
 
 def _content_text(article: Article) -> str:

@@ -249,7 +249,7 @@ def test_the_text_direction_model_votes_below_a_date(monkeypatch):
     b = text_article("b", "text two", "en", "outlet:big-broadcaster", publisher=False)
     edges, _ = build_forest([a, b], [translation("a", "b")], [], WIRES)
     assert parents(edges) == {"b": "a"}
-    assert any("reads as written in de" in line for line in edges[0].evidence)
+    assert any("a reads as the original: written in de" in line for line in edges[0].evidence)
     # A date the other way wins over the model.
     a.published, b.published = "2025-03-02", "2025-03-01"
     edges, _ = build_forest([a, b], [translation("a", "b")], [], WIRES)
