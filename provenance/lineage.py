@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import networkx as nx
 import regex
@@ -265,16 +266,24 @@ def trusted_date(article: Article) -> str | None:
     day than its stamp (a backdated copy, or a stamp that is not the publication's)."""
     if not article.published:
         return None
-    for found in dates.dates_in_text(article.text[:DATELINE_WINDOW], article.language):
-        if found.role != "dateline":
-            continue
-        stamp = article.published[:10]
-        day = found.value[-5:] if found.precision == "day" else found.value[:10]
-        later = day > stamp[-5:] if found.precision == "day" else day > stamp
-        if later and (found.precision != "day" or stamp[5:7] == day[:2]):
-            return None
-        break
-    return article.published
+    day = _dateline_day(article.text[:DATELINE_WINDOW], article.language)
+    if day is None:
+        return article.published
+    stamp = article.published[:10]
+    if day.startswith("--"):  # day and month only: compare within the stamp's month
+        later = stamp[5:7] == day[2:4] and day[2:] > stamp[5:]
+    else:
+        later = day > stamp
+    return None if later else article.published
+
+
+@lru_cache(maxsize=4096)
+def _dateline_day(head: str, language: str | None) -> str | None:
+    """The day of the first dateline in ``head`` ("2025-08-26", or "--08-26" without a year)."""
+    for found in dates.dates_in_text(head, language):
+        if found.role == "dateline":
+            return found.value[:10] if found.precision != "day" else found.value
+    return None
 
 
 DATELINE_WINDOW = 600  # characters at the top where an article's own dateline stands
