@@ -304,7 +304,9 @@ def _nearest_distinct(matrix: np.ndarray, sims: np.ndarray, languages: np.ndarra
     even when three English copies of it and same-story reports in other languages are nearer."""
     chosen: dict[str, list[int]] = defaultdict(list)
     found: set[int] = set()
-    for col in np.argsort(-sims)[:MAX_OPENINGS_SCANNED]:
+    k = min(MAX_OPENINGS_SCANNED, len(sims))
+    top = np.argpartition(-sims, k - 1)[:k]  # linear: only the nearest few are sorted
+    for col in top[np.argsort(-sims[top])]:
         if not np.isfinite(sims[col]):
             break
         col = int(col)
