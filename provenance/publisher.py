@@ -32,6 +32,8 @@ _DOMAIN = re.compile(r"^(?:www\.)?(?:[\w-]+\.)+[a-z]{2,}$", re.IGNORECASE)
 # Agency sign-off codes after the story: "PTI COR ARB NSD", "dpa lrs yyrs a3 kem".
 _DESK_CODES = re.compile(r"^(\S+)((?:\s+[A-Za-z0-9]{1,5}){2,8})\s*$")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A date or a clock time: "19.11.2025", "2025-11-19", "07:35", "14 Ottobre 2025".
+_STAMP = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\b\d{1,2}[:.h]\d{2}\b|\b(?:19|20)\d\d\b")
 
 
 @dataclass
@@ -49,6 +51,7 @@ class _Cues:
     byline_words: tuple[str, ...]
     with_material_words: tuple[str, ...]
     desk_words: tuple[str, ...]
+    breadcrumb_roots: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +63,7 @@ def _cues() -> _Cues:
         byline_words=tuple(w.casefold() for w in data["byline_words"]),
         with_material_words=tuple(w.casefold() for w in data["with_material_words"]),
         desk_words=tuple(w.casefold() for w in data["desk_words"]),
+        breadcrumb_roots=frozenset(w.casefold() for w in data["breadcrumb_roots"]),
     )
 
 
@@ -174,20 +178,28 @@ def _looks_like_name(text: str) -> bool:
     return first[:1].isupper() or not first[:1].isascii()
 
 
+def _is_navigation(segments: list[str]) -> bool:
+    """Three or more items, none of them after the first a date or time: "Home | Markets |
+    Economy" is navigation; "Jana Novak | 03.03.2025 - 07:35" is a byline with its stamp."""
+    return len(segments) >= 3 and not any(_STAMP.search(segment) for segment in segments[1:])
+
+
 def _page_owner(head, tail, registry) -> Publisher | None:
     """The site whose page this is: masthead, copyright line, e-mail domain, desk byline."""
     found: list[tuple[str, str, str]] = []  # (outlet id, name, evidence)
     for position, (number, line) in enumerate(head[:3]):
         segments = _segments(line)
-        if not segments or _is_byline(line):
+        if not segments or _is_byline(line) or segments[0].casefold() in _cues().breadcrumb_roots:
             continue
-        is_nav = len(segments) >= 3
+        is_nav = _is_navigation(segments)
         alone = segments[0] == line.strip()
-        if not (is_nav or alone):
+        # A registered outlet opens a short navigation line too ("NTV > Türkiye").
+        known_first = len(segments) >= 2 and registry.resolve(segments[0]) is not None
+        if not (is_nav or alone or known_first):
             continue
         # An unknown name counts as a masthead only on a navigation line, or alone on the
         # first line right above one ("Business Standard" / "Home | Markets | ...").
-        next_is_nav = position + 1 < len(head) and len(_segments(head[position + 1][1])) >= 3
+        next_is_nav = position + 1 < len(head) and _is_navigation(_segments(head[position + 1][1]))
         unknown = is_nav or (position == 0 and alone and next_is_nav)
         hit = _resolve(segments[0], registry, unknown=unknown)
         if hit is not None:

@@ -64,3 +64,28 @@ def test_with_material_byline_is_not_authorship():
 def test_nothing_to_tell_leaves_the_publisher_unknown():
     article = _traced(f"Storm shuts coast road\n\n{BODY_EN}")
     assert article.outlet is None and article.publisher_evidence == []
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("byline, dateline, body, outlet", [
+    ("Jana Novak | 03.03.2025 - 07:35", "OSLO, March 3 (Reuters) - ", BODY_EN, "outlet:reuters"),
+    ("Jonas Reinhardt · 3. März 2025, 11:42 Uhr", "Kiel (dpa) - ", BODY_DE, "outlet:deutsche-presse-agentur"),
+])
+def test_a_reporter_with_a_timestamp_is_a_byline_not_a_masthead(byline, dateline, body, outlet):
+    article = _traced(f"Storm shuts coast road\n\n{byline}\n\n{dateline}{body}\n\nMore follows here.")
+    assert article.outlet == outlet
+
+
+@pytest.mark.parametrize("crumbs", ["Home > Region > Coast", "Startseite › Region › Küste"])
+def test_a_breadcrumb_trail_does_not_name_the_outlet(crumbs):
+    article = _traced(f"{crumbs}\n\nStorm shuts coast road\n\n{BODY_EN}\n\nMore follows here.")
+    assert article.outlet not in ("outlet:home", "outlet:startseite")
+
+
+@pytest.mark.parametrize("nav, outlet", [("Reuters > World", "outlet:reuters"), ("Bloomberg › Märkte", "outlet:bloomberg")])
+def test_a_registered_outlet_opens_a_short_navigation_line(nav, outlet):
+    article = _traced(f"{nav}\n\nStorm shuts coast road\n\n{BODY_DE}\n\nWeiterer Text folgt.")
+    assert article.outlet == outlet
+    assert any("header line" in e for e in article.publisher_evidence)
