@@ -312,9 +312,15 @@ def _mark_closest_version(child: Article, items: list[Candidate], by_id: dict[st
     """Of several versions in other languages the child may translate, mark the one whose
     words it carries untranslated (words of that version no other version has): in a chain
     a -> b -> c, c keeps b's leftovers, not a's."""
-    if any(c.kind != "translation" for c in items):
+    if any(_base(by_id[c.parent].language) == _base(child.language) for c in items):
         return  # a version in the child's own language is closer than any translation
-    versions = [c for c in items if _base(by_id[c.parent].language) != _base(child.language)]
+    # One candidate per version: a Spanish page may match a Portuguese child both as a
+    # translation and as a rewrite (the languages share words).
+    best_of: dict[str, Candidate] = {}
+    for c in items:
+        if c.parent not in best_of or c.weight > best_of[c.parent].weight:
+            best_of[c.parent] = c
+    versions = list(best_of.values())
     if len(versions) < 2:
         return
     own = _words(child)
