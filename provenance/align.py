@@ -58,24 +58,26 @@ class Unit:
 
 
 def prepare(article: Article, stored: dict[int, np.ndarray] | None = None) -> list[Unit]:
-    """Units for the article's content paragraphs; ``stored`` reuses saved MinHash values."""
-    units = []
+    """Units for the article's content paragraphs; ``stored`` reuses saved MinHash values
+    (computed once, at ingest); the others are computed in one vectorised batch."""
+    prepared = []
     for p in article.content_paragraphs():
         tokens = fp.tokenize(p.text, p.start)
-        if len(tokens) < MIN_UNIT_TOKENS:
-            continue
-        shingle_set = fp.shingles(tokens)
-        if stored is not None and p.index in stored:
-            signature = fp.from_hashvalues(stored[p.index])
-        else:
-            signature = fp.minhash(shingle_set)
+        if len(tokens) >= MIN_UNIT_TOKENS:
+            prepared.append((p, tokens, fp.shingles(tokens)))
+    stored = stored or {}
+    missing = [shingle_set for p, _, shingle_set in prepared if p.index not in stored]
+    computed = iter(fp.signatures(missing))
+    units = []
+    for p, tokens, shingle_set in prepared:
+        hashvalues = stored[p.index] if p.index in stored else next(computed)
         units.append(
             Unit(
                 article=article.id,
                 paragraph=p,
                 tokens=tokens,
                 shingles=shingle_set,
-                minhash=signature,
+                minhash=fp.from_hashvalues(hashvalues),
                 unspaced=fp.is_unspaced(tokens),
                 quotes=quote_regions(p.text, p.start),
             )

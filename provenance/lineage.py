@@ -219,9 +219,8 @@ def _branching(candidates: dict[str, list[Candidate]]) -> list[Edge]:
             if key not in chosen or c.weight > chosen[key].weight:
                 chosen[key] = c
                 graph.add_edge(c.parent, c.child, weight=c.weight)
-    branching = nx.maximum_branching(graph, attr="weight", preserve_attrs=True)
     edges = []
-    for parent, child in sorted(branching.edges(), key=lambda e: e[1]):
+    for parent, child in sorted(_maximum_branching(graph), key=lambda e: e[1]):
         best = chosen[(parent, child)]
         others = sorted(
             (c for c in candidates[child] if c.parent != parent and c.confidence >= MIN_CONFIDENCE),
@@ -240,6 +239,22 @@ def _branching(candidates: dict[str, list[Candidate]]) -> list[Edge]:
             )
         )
     return edges
+
+
+def _maximum_branching(graph: nx.DiGraph) -> list[tuple[str, str]]:
+    """The edges of a maximum branching, found per weakly connected component.
+
+    A branching never links two components, so the union of the components' branchings
+    is the whole graph's; Edmonds' algorithm is superlinear, the components are small.
+    """
+    chosen: list[tuple[str, str]] = []
+    for nodes in nx.weakly_connected_components(graph):
+        component = graph.subgraph(nodes)
+        if component.number_of_edges() == 1:
+            chosen.extend(component.edges())  # one edge: it is the branching
+            continue
+        chosen.extend(nx.maximum_branching(component, attr="weight").edges())
+    return chosen
 
 
 def _outlets(
