@@ -1,18 +1,28 @@
 """The click layer: parse arguments, call the library, print. Nothing else lives here."""
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 
 import click
 
-from . import language
+from .models import InputError
 
-language.warm_up()  # overlaps the language model's load with the imports below
 
-from . import pipeline, report  # noqa: E402
-from .models import InputError  # noqa: E402
-from .store import Store, StoreError, default_db_path  # noqa: E402
+class _LazyModule:
+    """A module imported on first use: `provenance --help` must not pay for the pipeline's
+    imports (sqlite-utils pulls pandas, datasketch scipy, ...)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+pipeline = _LazyModule("provenance.pipeline")
+report = _LazyModule("provenance.report")
 
 DB_HELP = (
     "SQLite database file. Default: $PROVENANCE_DB if set, else provenance.db in the "
@@ -26,7 +36,11 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except StoreError as exc:
+        except Exception as exc:
+            # Only a command that opened a store can raise StoreError; --help never imports it.
+            store = sys.modules.get("provenance.store")
+            if store is None or not isinstance(exc, store.StoreError):
+                raise
             raise click.ClickException(report.printable(exc)) from exc
 
 
@@ -34,6 +48,9 @@ class _Group(click.Group):
 @click.version_option(package_name="provenance")
 def main() -> None:
     """Trace where a news story came from."""
+    from . import language
+
+    language.warm_up()  # overlaps the language model's load with the command's imports
 
 
 def _db_option(required_default: bool):
@@ -49,7 +66,9 @@ def _db_option(required_default: bool):
     )
 
 
-def _open_store(db_path: str | None) -> Store:
+def _open_store(db_path: str | None):
+    from .store import Store, default_db_path
+
     return Store(db_path or default_db_path())
 
 
