@@ -42,6 +42,13 @@ MIN_RUNS_SHARE = 0.04
 # quotes and stock phrases stay apart.
 REWRITE_SCORE = 0.20
 COPY_SCORE = 0.58
+# Bounded verification work (difflib's cost grows with length times repetition): each side
+# of a pair is aligned on at most MAX_ALIGN_TOKENS tokens (a long news report has ~5,000),
+# and a token found more than POPULAR_TOKEN times in one side cannot start a shared run
+# (passim's maxDF idea applied to one pair; no report repeats a word that often). Both
+# caps leave ordinary articles untouched and say so in the evidence when they apply.
+MAX_ALIGN_TOKENS = 10_000
+POPULAR_TOKEN = 300
 
 
 @dataclass
@@ -107,13 +114,17 @@ def candidate_pairs(units: list[Unit]) -> set[tuple[int, int]]:
 
 
 def find_matches(
-    articles: list[Article], stored: dict[tuple[str, int], np.ndarray] | None = None
+    articles: list[Article],
+    stored: dict[tuple[str, int], np.ndarray] | None = None,
+    notes: list[str] | None = None,
 ) -> list[Match]:
     """Verified monolingual matches between every pair of articles that share text.
 
     Candidate article pairs come from paragraph LSH (verbatim or lightly edited reuse) and
     from shingles the two share that are rare in the corpus (heavy rewrites).
-    Each candidate pair is then verified on its whole content, see ``compare``.
+    Each candidate pair is then verified on its whole content, see ``compare``; when a
+    work cap cut a pair's alignment short and no match came of it, ``notes`` (if given)
+    gets a line saying so (a match carries the line in its evidence).
     """
     saved: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
     for (article_id, index), hashvalues in (stored or {}).items():
@@ -131,7 +142,7 @@ def find_matches(
     weights = Vocabulary(by_article)
     matches = []
     for a_id, b_id in sorted(pairs):
-        match = compare(by_id[a_id], by_article[a_id], by_id[b_id], by_article[b_id], weights)
+        match = compare(by_id[a_id], by_article[a_id], by_id[b_id], by_article[b_id], weights, notes)
         if match is not None:
             matches.append(match)
     return matches
@@ -188,7 +199,12 @@ def shared_shingle_pairs(
 
 
 def compare(
-    a: Article, a_units: list[Unit], b: Article, b_units: list[Unit], vocabulary: Vocabulary
+    a: Article,
+    a_units: list[Unit],
+    b: Article,
+    b_units: list[Unit],
+    vocabulary: Vocabulary,
+    notes: list[str] | None = None,
 ) -> Match | None:
     """Align two articles' content token by token and decide what their shared text shows.
 
@@ -210,8 +226,25 @@ def compare(
     if not a_tokens or not b_tokens:
         return None
     unspaced = a_units[0].unspaced and b_units[0].unspaced
+    caps = []
+    for side, tokens in ((a, a_tokens), (b, b_tokens)):
+        if len(tokens) > MAX_ALIGN_TOKENS:
+            caps.append(
+                f"alignment capped: only the first {MAX_ALIGN_TOKENS} of {len(tokens)} tokens of {side.id} were aligned"
+            )
+    a_tokens, b_tokens = a_tokens[:MAX_ALIGN_TOKENS], b_tokens[:MAX_ALIGN_TOKENS]
+    b_counts = Counter(t.text for t, _ in b_tokens)
+    popular = {word for word, n in b_counts.items() if n > POPULAR_TOKEN}
+    if popular:
+        caps.append(
+            f"alignment capped: {len(popular)} word(s) repeated over {POPULAR_TOKEN} times in {b.id} "
+            "cannot start a shared run"
+        )
     matcher = difflib.SequenceMatcher(
-        None, [t.text for t, _ in a_tokens], [t.text for t, _ in b_tokens], autojunk=False
+        popular.__contains__ if popular else None,
+        [t.text for t, _ in a_tokens],
+        [t.text for t, _ in b_tokens],
+        autojunk=False,
     )
     by_pair: dict[tuple[int, int], list[Span]] = defaultdict(list)
     aligned_in_pair: Counter[tuple[int, int]] = Counter()
@@ -231,6 +264,7 @@ def compare(
                 if size >= MIN_RUN[unspaced]:
                     long_free_tokens += size
     if not by_pair:
+        _note_caps(notes, caps, a, b)
         return None
 
     a_words, b_words = _vocabulary_containment(a_tokens, b_tokens, vocabulary, frozenset((a.language, b.language)))
@@ -262,6 +296,7 @@ def compare(
         elif long_free_tokens >= MIN_PAIR_TOKENS[unspaced]:
             kind = "incidental"
         else:
+            _note_caps(notes, caps, a, b)
             return None  # nothing worth showing: a few common word pairs
     evidence = [
         f"{len(pairs)} paragraph pair(s) share text: {free_run_tokens} words in shared runs"
@@ -281,6 +316,7 @@ def compare(
         evidence.append(
             f"shared vocabulary not counted: {vocabulary.size} articles are too few to tell rare words from common ones"
         )
+    evidence += caps
     if kind == "shared_quote":
         evidence.append("what they share is mostly a third party's quoted words: not derivation")
     elif kind == "incidental":
@@ -300,6 +336,11 @@ def compare(
         a_kind=a_kind,
         b_kind=b_kind,
     )
+
+
+def _note_caps(notes: list[str] | None, caps: list[str], a: Article, b: Article) -> None:
+    if notes is not None:
+        notes.extend(f"{a.id} ~ {b.id}: {cap}, no match found" for cap in caps)
 
 
 def _vocabulary_containment(

@@ -45,6 +45,8 @@ class TraceResult:
     edges: list[Edge]
     errors: list[InputError] = field(default_factory=list)
     method: str = "minhash+anchors"
+    # Where a work cap cut the analysis short (see align.MAX_ALIGN_TOKENS), one line each.
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The ``trace --json`` contract (shared/trace-output.md), schema 1."""
@@ -86,6 +88,7 @@ class TraceResult:
             "matches": [match_json(m) for m in self.matches],
             "edges": [asdict(e) for e in self.edges],
             "errors": [{"input": e.source, "message": e.message} for e in self.errors],
+            "notes": list(self.notes),
         }
 
 
@@ -218,11 +221,13 @@ def analyse(
     *,
     registry: OutletRegistry | None = None,
     crosslingual_embeddings: bool = True,
+    notes: list[str] | None = None,
 ) -> tuple[list[Match], list[Edge], list[Outlet], str]:
-    """Align everything in the store, draw the forest, save it; returns it and the method."""
+    """Align everything in the store, draw the forest, save it; returns it and the method.
+    ``notes`` (if given) gets a line for each work cap that cut a comparison short."""
     registry = registry or default_registry()
     articles = store.articles()
-    matches = align.find_matches(articles, store.fingerprints())
+    matches = align.find_matches(articles, store.fingerprints(), notes)
     embedder = None
     if crosslingual_embeddings:
         from .embeddings import load_embedder
@@ -254,8 +259,9 @@ def trace(
     registry = registry or default_registry()
     with Store(db_path or ":memory:") as store:
         report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error)
+        notes: list[str] = []
         matches, edges, outlets, method = analyse(
-            store, registry=registry, crosslingual_embeddings=crosslingual
+            store, registry=registry, crosslingual_embeddings=crosslingual, notes=notes
         )
         focus = _with_ancestors(report.ids, edges) if db_path else None
         articles = store.articles(focus) if focus is not None else store.articles()
@@ -269,6 +275,7 @@ def trace(
         edges=[e for e in edges if e.child in keep],
         errors=report.errors,
         method=method,
+        notes=notes,
     )
 
 
