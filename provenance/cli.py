@@ -82,6 +82,15 @@ def _emit_json(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _jobs_option(command):
+    import os
+
+    return click.option(
+        "--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPU count",
+        help="Processes for extraction, language id and credits; the output is the same whatever N is.",
+    )(command)
+
+
 def _stdin_for(inputs: tuple[str, ...]):
     return sys.stdin.buffer if "-" in inputs else None
 
@@ -95,7 +104,8 @@ def _stdin_for(inputs: tuple[str, ...]):
     is_flag=True,
     help="Cross-lingual alignment from anchors (numbers, names) only, without the embedding model.",
 )
-def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool) -> None:
+@_jobs_option
+def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool, jobs: int) -> None:
     """Trace where the articles INPUTS came from.
 
     INPUTS are files (.txt, .html, .json, .jsonl), directories (read recursively), http(s)
@@ -109,6 +119,7 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
         crosslingual=not no_embeddings,
         stdin=_stdin_for(inputs),
         on_error=_warn,
+        jobs=jobs,
     )
     if as_json:
         _emit_json(result.to_json())
@@ -124,13 +135,14 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
 @click.argument("inputs", nargs=-1, required=True)
 @_db_option(True)
 @click.option("--json", "as_json", is_flag=True, help="Print what was stored as JSON.")
-def ingest(inputs: tuple[str, ...], db_path: str | None, as_json: bool) -> None:
+@_jobs_option
+def ingest(inputs: tuple[str, ...], db_path: str | None, as_json: bool, jobs: int) -> None:
     """Add articles to the database without tracing them (run `provenance tree` after
     `provenance trace --db` to see lineage)."""
     with _open_store(db_path) as store:
         if store.read_only:
             raise click.ClickException(f"{report.printable(store.path)} is read-only: nothing stored")
-        outcome = pipeline.ingest(list(inputs), store, stdin=_stdin_for(inputs), on_error=_warn)
+        outcome = pipeline.ingest(list(inputs), store, stdin=_stdin_for(inputs), on_error=_warn, jobs=jobs)
         location = store.path
     if as_json:
         _emit_json(

@@ -26,7 +26,18 @@ def warm_up() -> None:
     Loading is mostly xz decompression, which releases the GIL: a command line that starts
     it first gets it in parallel with importing the rest of the pipeline (~0.25 s saved).
     """
-    threading.Thread(target=_classify, args=("warm up",), name="provenance-langid", daemon=True).start()
+    global _warm_up_thread
+    _warm_up_thread = threading.Thread(target=_classify, args=("warm up",), name="provenance-langid", daemon=True)
+    _warm_up_thread.start()
+
+
+_warm_up_thread: threading.Thread | None = None
+
+
+def wait_warm_up() -> None:
+    """Wait for a warm-up under way (before forking: a child must not inherit its locks)."""
+    if _warm_up_thread is not None:
+        _warm_up_thread.join()
 
 
 def detect(text: str) -> str | None:

@@ -7,8 +7,9 @@ stages themselves are functions over the dataclasses in models.py.
 """
 from __future__ import annotations
 
+import itertools
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import BinaryIO
 
@@ -148,6 +149,63 @@ def prepare(article: Article) -> Article:
     return article
 
 
+# Fewer documents than this are read in this process: starting worker processes costs
+# more than it saves on a handful of articles.
+PARALLEL_MIN_DOCUMENTS = 32
+
+
+def read_document(item, registry: OutletRegistry) -> tuple[Article, list[Attribution]] | InputError:
+    """Extract, segment, identify languages and credits of one document (CPU-bound, no I/O)."""
+    if isinstance(item, InputError):
+        return item
+    try:
+        article = prepare(extract(item, registry=registry))
+    except ExtractError as exc:
+        return InputError(item.id, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a parser's bug on one input (lxml's
+        # AssertionError, a RecursionError) must cost that input only, not the batch.
+        return InputError(item.id, f"cannot extract: {_one_line(exc)}")
+    credits = extract_attributions(article, registry)
+    publisher.apply_publisher(article, publisher.infer_publisher(article, credits, registry), credits)
+    return article, credits
+
+
+_worker_registry: OutletRegistry | None = None
+
+
+def _init_worker(registry: OutletRegistry) -> None:
+    global _worker_registry
+    _worker_registry = registry
+
+
+def _read_in_worker(item):
+    return read_document(item, _worker_registry)
+
+
+def read_documents(items: Iterable, registry: OutletRegistry, jobs: int = 1) -> Iterator:
+    """``read_document`` over ``items``, in input order, on ``jobs`` processes.
+
+    The order of results is the order of inputs whatever ``jobs`` is, and each document is
+    read on its own, so the output does not depend on ``jobs``. Workers are forked (cheap,
+    and no __main__ re-run as spawn would do), once the language model's warm-up thread is
+    done so that no lock is copied half-held; they get the registry once.
+    """
+    items = iter(items)
+    head = list(itertools.islice(items, PARALLEL_MIN_DOCUMENTS))
+    if jobs <= 1 or len(head) < PARALLEL_MIN_DOCUMENTS:
+        yield from (read_document(item, registry) for item in itertools.chain(head, items))
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from . import language
+
+    language.wait_warm_up()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(registry,)) as pool:
+        yield from pool.map(_read_in_worker, itertools.chain(head, items), chunksize=4)
+
+
 def ingest(
     inputs: Iterable[str],
     store: Store,
@@ -156,10 +214,12 @@ def ingest(
     stdin: BinaryIO | None = None,
     fetch: Callable | None = None,
     on_error: Callable[[InputError], None] | None = None,
+    jobs: int = 1,
 ) -> IngestReport:
     """Read, extract, segment, credit and store every input; bad inputs become errors.
 
     Each article is stored in its own transaction, so a failure leaves no half article.
+    Extraction, language id and credits run on ``jobs`` processes (see read_documents).
     """
     registry = registry or default_registry()
     report = IngestReport()
@@ -170,22 +230,11 @@ def ingest(
             on_error(error)
 
     batch: list[tuple[Article, list[Attribution]]] = []
-    for item in iter_documents(inputs, stdin=stdin, fetch=fetch):
+    for item in read_documents(iter_documents(inputs, stdin=stdin, fetch=fetch), registry, jobs):
         if isinstance(item, InputError):
             fail(item)
             continue
-        try:
-            article = prepare(extract(item, registry=registry))
-        except ExtractError as exc:
-            fail(InputError(item.id, str(exc)))
-            continue
-        except Exception as exc:  # noqa: BLE001 - a parser's bug on one input (lxml's
-            # AssertionError, a RecursionError) must cost that input only, not the batch.
-            fail(InputError(item.id, f"cannot extract: {_one_line(exc)}"))
-            continue
-        credits = extract_attributions(article, registry)
-        publisher.apply_publisher(article, publisher.infer_publisher(article, credits, registry), credits)
-        batch.append((article, credits))
+        batch.append(item)
     # An outlet's own furniture repeats across its articles (this batch and the archive).
     articles = [article for article, _ in batch]
     outlets = {a.outlet for a in articles if a.outlet}
@@ -249,6 +298,7 @@ def trace(
     stdin: BinaryIO | None = None,
     fetch: Callable | None = None,
     on_error: Callable[[InputError], None] | None = None,
+    jobs: int = 1,
 ) -> TraceResult:
     """Ingest ``inputs`` and trace them.
 
@@ -258,7 +308,7 @@ def trace(
     """
     registry = registry or default_registry()
     with Store(db_path or ":memory:") as store:
-        report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error)
+        report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error, jobs=jobs)
         notes: list[str] = []
         matches, edges, outlets, method = analyse(
             store, registry=registry, crosslingual_embeddings=crosslingual, notes=notes
