@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+import regex
 from datasketch import LeanMinHash, MinHashLSH, MinHashLSHEnsemble
 
 from . import fingerprint as fp
@@ -425,6 +426,10 @@ def _covered(intervals: list[tuple[int, int]]) -> int:
 
 
 _OPENERS = {"“": "”", "«": "»", "„": "“", "「": "」", "『": "』", "‹": "›", "‚": "‘"}
+# Every character quote_regions acts on; the others are skipped without a Python step each.
+_QUOTE_MARKS = regex.compile(
+    "[" + regex.escape("".join({'"', "”", "»", "」", "』", *_OPENERS, *_OPENERS.values()})) + "]"
+)
 
 
 def quote_regions(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -437,7 +442,8 @@ def quote_regions(text: str, offset: int = 0) -> list[tuple[int, int]]:
     regions = []
     open_at: int | None = None
     expected: str | None = None
-    for i, ch in enumerate(text):
+    for mark in _QUOTE_MARKS.finditer(text):
+        i, ch = mark.start(), mark.group()
         if open_at is None:
             if ch == '"':
                 open_at, expected = i, '"'

@@ -42,7 +42,7 @@ def wait_warm_up() -> None:
 
 def detect(text: str) -> str | None:
     """ISO 639-1 code of ``text``'s language, or None when there is too little text to tell."""
-    letters = sum(1 for ch in text if ch.isalpha())
+    letters = sum(map(str.isalpha, text))
     if letters < 8:
         return None
     code, _score = _classify(text)
@@ -54,5 +54,5 @@ def detect_article(article: Article) -> None:
     content = [p for p in article.content_paragraphs()] or article.paragraphs
     article.language = article.language or detect("\n".join(p.text for p in content))
     for p in article.paragraphs:
-        letters = sum(1 for ch in p.text if ch.isalpha())
+        letters = sum(map(str.isalpha, p.text))
         p.language = detect(p.text) if letters >= MIN_LETTERS else article.language
