@@ -139,7 +139,8 @@ def run_stages(folder: str, jobs: int) -> dict:
         seconds["load"] = time.perf_counter() - start
 
         start = time.perf_counter()
-        matches = align.find_matches(articles, fingerprints)
+        align_kwargs = {"jobs": jobs} if "jobs" in inspect.signature(align.find_matches).parameters else {}
+        matches = align.find_matches(articles, fingerprints, **align_kwargs)
         matches += crosslingual.find_translations(articles, embedder=None, cache=store)
         seconds["align"] = time.perf_counter() - start
 

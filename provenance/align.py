@@ -118,6 +118,7 @@ def find_matches(
     articles: list[Article],
     stored: dict[tuple[str, int], np.ndarray] | None = None,
     notes: list[str] | None = None,
+    jobs: int = 1,
 ) -> list[Match]:
     """Verified monolingual matches between every pair of articles that share text.
 
@@ -125,7 +126,8 @@ def find_matches(
     from shingles the two share that are rare in the corpus (heavy rewrites).
     Each candidate pair is then verified on its whole content, see ``compare``; when a
     work cap cut a pair's alignment short and no match came of it, ``notes`` (if given)
-    gets a line saying so (a match carries the line in its evidence).
+    gets a line saying so (a match carries the line in its evidence). Verification runs on
+    ``jobs`` processes (see verify_pairs); the result does not depend on ``jobs``.
     """
     saved: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
     for (article_id, index), hashvalues in (stored or {}).items():
@@ -141,11 +143,64 @@ def find_matches(
     pairs = {tuple(sorted((units[i].article, units[j].article))) for i, j in candidate_pairs(units)}
     pairs |= shared_shingle_pairs(by_article)
     weights = Vocabulary(by_article)
+    return verify_pairs(sorted(pairs), by_id, by_article, weights, notes, jobs)
+
+
+# Pairs verified in one process before a pool pays for itself.
+PARALLEL_MIN_PAIRS = 200
+_verify_state: tuple | None = None  # what forked workers read (copy-on-write), see verify_pairs
+
+
+def verify_pairs(
+    pairs: list[tuple[str, str]],
+    by_id: dict[str, Article],
+    by_article: dict[str, list[Unit]],
+    vocabulary: Vocabulary,
+    notes: list[str] | None = None,
+    jobs: int = 1,
+) -> list[Match]:
+    """``compare`` each candidate article pair, streaming: only verified matches are kept.
+
+    With ``jobs`` > 1 and enough pairs, forked workers share the prepared units (inherited,
+    not pickled) and get pairs in chunks; results come back in the order of ``pairs``, so
+    the matches and notes are the same whatever ``jobs`` is.
+    """
+    global _verify_state
+    if jobs <= 1 or len(pairs) < PARALLEL_MIN_PAIRS:
+        results = (_verify_one(pair, by_id, by_article, vocabulary) for pair in pairs)
+        return _collect(results, notes)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from . import language
+
+    language.wait_warm_up()  # no thread may hold a lock at fork time
+    _verify_state = (by_id, by_article, vocabulary)
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            return _collect(pool.map(_verify_in_worker, pairs, chunksize=64), notes)
+    finally:
+        _verify_state = None
+
+
+def _verify_one(pair, by_id, by_article, vocabulary) -> tuple[Match | None, list[str]]:
+    a_id, b_id = pair
+    notes: list[str] = []
+    match = compare(by_id[a_id], by_article[a_id], by_id[b_id], by_article[b_id], vocabulary, notes)
+    return match, notes
+
+
+def _verify_in_worker(pair):
+    return _verify_one(pair, *_verify_state)
+
+
+def _collect(results, notes: list[str] | None) -> list[Match]:
     matches = []
-    for a_id, b_id in sorted(pairs):
-        match = compare(by_id[a_id], by_article[a_id], by_id[b_id], by_article[b_id], weights, notes)
+    for match, pair_notes in results:
         if match is not None:
             matches.append(match)
+        if notes is not None:
+            notes.extend(pair_notes)
     return matches
 
 

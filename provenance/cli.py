@@ -87,7 +87,7 @@ def _jobs_option(command):
 
     return click.option(
         "--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPU count",
-        help="Processes for extraction, language id and credits; the output is the same whatever N is.",
+        help="Processes for extraction, language id, credits and verification; the output is the same whatever N is.",
     )(command)
 
 

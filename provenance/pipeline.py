@@ -271,12 +271,13 @@ def analyse(
     registry: OutletRegistry | None = None,
     crosslingual_embeddings: bool = True,
     notes: list[str] | None = None,
+    jobs: int = 1,
 ) -> tuple[list[Match], list[Edge], list[Outlet], str]:
     """Align everything in the store, draw the forest, save it; returns it and the method.
     ``notes`` (if given) gets a line for each work cap that cut a comparison short."""
     registry = registry or default_registry()
     articles = store.articles()
-    matches = align.find_matches(articles, store.fingerprints(), notes)
+    matches = align.find_matches(articles, store.fingerprints(), notes, jobs=jobs)
     embedder = None
     if crosslingual_embeddings:
         from .embeddings import load_embedder
@@ -311,7 +312,7 @@ def trace(
         report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error, jobs=jobs)
         notes: list[str] = []
         matches, edges, outlets, method = analyse(
-            store, registry=registry, crosslingual_embeddings=crosslingual, notes=notes
+            store, registry=registry, crosslingual_embeddings=crosslingual, notes=notes, jobs=jobs
         )
         focus = _with_ancestors(report.ids, edges) if db_path else None
         articles = store.articles(focus) if focus is not None else store.articles()

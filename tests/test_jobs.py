@@ -1,4 +1,5 @@
-"""--jobs N: extraction, language id and credits on N processes give the same output as one."""
+"""--jobs N: extraction, language id, credits and verification on N processes give the same
+output as one."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from provenance import pipeline
+from provenance import align, pipeline
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 WORDS = ("harbour council budget river police strike vote minister school hospital market storm "
@@ -40,7 +41,9 @@ def traced(inputs: list[str], jobs: int) -> dict:
 
 @pytest.mark.parametrize("corpus", ["seeds", "generated"])
 def test_two_processes_give_the_same_json_as_one(tmp_path, monkeypatch, corpus):
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_DOCUMENTS", 2)  # the pool runs even on 5 seeds
+    # The pools run even on 5 seeds: reading documents and verifying candidate pairs.
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_DOCUMENTS", 2)
+    monkeypatch.setattr(align, "PARALLEL_MIN_PAIRS", 1)
     if corpus == "seeds":
         inputs = [str(SEEDS)]
     else:
@@ -49,4 +52,4 @@ def test_two_processes_give_the_same_json_as_one(tmp_path, monkeypatch, corpus):
         inputs = [str(tmp_path)]
     one, two = traced(inputs, jobs=1), traced(inputs, jobs=2)
     assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)
-    assert one["articles"] and (corpus == "seeds" or one["errors"])
+    assert one["articles"] and one["matches"] and (corpus == "seeds" or one["errors"])
