@@ -25,6 +25,7 @@ from datasketch import LeanMinHash, MinHashLSH, MinHashLSHEnsemble
 
 from . import fingerprint as fp
 from .models import Article, Match, Paragraph, ParagraphPair, Span
+from .progress import SILENT, Progress
 
 JACCARD_THRESHOLD = 0.3
 CONTAINMENT_THRESHOLD = 0.5
@@ -119,6 +120,7 @@ def find_matches(
     stored: dict[tuple[str, int], np.ndarray] | None = None,
     notes: list[str] | None = None,
     jobs: int = 1,
+    progress: Progress = SILENT,
 ) -> list[Match]:
     """Verified monolingual matches between every pair of articles that share text.
 
@@ -143,7 +145,7 @@ def find_matches(
     pairs = {tuple(sorted((units[i].article, units[j].article))) for i, j in candidate_pairs(units)}
     pairs |= shared_shingle_pairs(by_article)
     weights = Vocabulary(by_article)
-    return verify_pairs(sorted(pairs), by_id, by_article, weights, notes, jobs)
+    return verify_pairs(sorted(pairs), by_id, by_article, weights, notes, jobs, progress)
 
 
 # Pairs verified in one process before a pool pays for itself.
@@ -158,6 +160,7 @@ def verify_pairs(
     vocabulary: Vocabulary,
     notes: list[str] | None = None,
     jobs: int = 1,
+    progress: Progress = SILENT,
 ) -> list[Match]:
     """``compare`` each candidate article pair, streaming: only verified matches are kept.
 
@@ -168,7 +171,7 @@ def verify_pairs(
     global _verify_state
     if jobs <= 1 or len(pairs) < PARALLEL_MIN_PAIRS:
         results = (_verify_one(pair, by_id, by_article, vocabulary) for pair in pairs)
-        return _collect(results, notes)
+        return _collect(progress.track(results, "align (article pairs)", total=len(pairs)), notes)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -178,7 +181,8 @@ def verify_pairs(
     _verify_state = (by_id, by_article, vocabulary)
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            return _collect(pool.map(_verify_in_worker, pairs, chunksize=64), notes)
+            results = pool.map(_verify_in_worker, pairs, chunksize=64)
+            return _collect(progress.track(results, "align (article pairs)", total=len(pairs)), notes)
     finally:
         _verify_state = None
 

@@ -83,12 +83,22 @@ def _emit_json(data: dict) -> None:
 
 
 def _jobs_option(command):
+    """--jobs N and -q, shared by the commands that do the heavy work."""
     import os
 
+    command = click.option(
+        "--quiet", "-q", is_flag=True, help="No progress bars on stderr (they show only on a terminal)."
+    )(command)
     return click.option(
         "--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPU count",
         help="Processes for extraction, language id, credits and verification; the output is the same whatever N is.",
     )(command)
+
+
+def _progress(quiet: bool):
+    from .progress import for_terminal
+
+    return for_terminal(quiet)
 
 
 def _stdin_for(inputs: tuple[str, ...]):
@@ -105,7 +115,9 @@ def _stdin_for(inputs: tuple[str, ...]):
     help="Cross-lingual alignment from anchors (numbers, names) only, without the embedding model.",
 )
 @_jobs_option
-def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool, jobs: int) -> None:
+def trace(
+    inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool, jobs: int, quiet: bool
+) -> None:
     """Trace where the articles INPUTS came from.
 
     INPUTS are files (.txt, .html, .json, .jsonl), directories (read recursively), http(s)
@@ -113,14 +125,16 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
     which, back to the origin, each edge with its evidence. Bad inputs are reported on
     stderr, one line each; the rest is traced and the exit code is 1.
     """
-    result = pipeline.trace(
-        list(inputs),
-        db_path=db_path,
-        crosslingual=not no_embeddings,
-        stdin=_stdin_for(inputs),
-        on_error=_warn,
-        jobs=jobs,
-    )
+    with _progress(quiet) as progress:
+        result = pipeline.trace(
+            list(inputs),
+            db_path=db_path,
+            crosslingual=not no_embeddings,
+            stdin=_stdin_for(inputs),
+            on_error=_warn,
+            jobs=jobs,
+            progress=progress,
+        )
     if as_json:
         _emit_json(result.to_json())
     else:
@@ -136,13 +150,16 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
 @_db_option(True)
 @click.option("--json", "as_json", is_flag=True, help="Print what was stored as JSON.")
 @_jobs_option
-def ingest(inputs: tuple[str, ...], db_path: str | None, as_json: bool, jobs: int) -> None:
+def ingest(inputs: tuple[str, ...], db_path: str | None, as_json: bool, jobs: int, quiet: bool) -> None:
     """Add articles to the database without tracing them (run `provenance tree` after
     `provenance trace --db` to see lineage)."""
     with _open_store(db_path) as store:
         if store.read_only:
             raise click.ClickException(f"{report.printable(store.path)} is read-only: nothing stored")
-        outcome = pipeline.ingest(list(inputs), store, stdin=_stdin_for(inputs), on_error=_warn, jobs=jobs)
+        with _progress(quiet) as progress:
+            outcome = pipeline.ingest(
+                list(inputs), store, stdin=_stdin_for(inputs), on_error=_warn, jobs=jobs, progress=progress
+            )
         location = store.path
     if as_json:
         _emit_json(

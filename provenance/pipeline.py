@@ -20,6 +20,7 @@ from .ingest import iter_documents
 from .language import detect_article
 from .models import Article, Attribution, Edge, InputError, Match, Outlet
 from .outlets import OutletRegistry, default_registry
+from .progress import SILENT, Progress, TrackedEmbedder
 from .store import Store, StoreError
 
 SCHEMA_VERSION = 1
@@ -215,6 +216,7 @@ def ingest(
     fetch: Callable | None = None,
     on_error: Callable[[InputError], None] | None = None,
     jobs: int = 1,
+    progress: Progress = SILENT,
 ) -> IngestReport:
     """Read, extract, segment, credit and store every input; bad inputs become errors.
 
@@ -230,7 +232,8 @@ def ingest(
             on_error(error)
 
     batch: list[tuple[Article, list[Attribution]]] = []
-    for item in read_documents(iter_documents(inputs, stdin=stdin, fetch=fetch), registry, jobs):
+    documents = read_documents(iter_documents(inputs, stdin=stdin, fetch=fetch), registry, jobs)
+    for item in progress.track(documents, "ingest (read)"):
         if isinstance(item, InputError):
             fail(item)
             continue
@@ -241,7 +244,7 @@ def ingest(
     archive = [a for a in store.articles() if a.outlet in outlets] if outlets else []
     segment.mark_repeated(articles + archive)
 
-    for article, credits in batch:
+    for article, credits in progress.track(batch, "ingest (store)"):
         try:
             signatures = {u.paragraph.index: u.minhash.hashvalues for u in align.prepare(article)}
             result = store.add_article(article, credits, signatures)
@@ -272,17 +275,20 @@ def analyse(
     crosslingual_embeddings: bool = True,
     notes: list[str] | None = None,
     jobs: int = 1,
+    progress: Progress = SILENT,
 ) -> tuple[list[Match], list[Edge], list[Outlet], str]:
     """Align everything in the store, draw the forest, save it; returns it and the method.
     ``notes`` (if given) gets a line for each work cap that cut a comparison short."""
     registry = registry or default_registry()
     articles = store.articles()
-    matches = align.find_matches(articles, store.fingerprints(), notes, jobs=jobs)
+    matches = align.find_matches(articles, store.fingerprints(), notes, jobs=jobs, progress=progress)
     embedder = None
     if crosslingual_embeddings:
         from .embeddings import load_embedder
 
         embedder = load_embedder()
+        if embedder is not None and progress is not SILENT:
+            embedder = TrackedEmbedder(embedder, progress)
     matches += crosslingual.find_translations(articles, embedder=embedder, cache=store)
     edges, outlets = lineage.build_forest(articles, matches, store.attributions(), registry)
     store.save_analysis(outlets, matches, edges)
@@ -300,6 +306,7 @@ def trace(
     fetch: Callable | None = None,
     on_error: Callable[[InputError], None] | None = None,
     jobs: int = 1,
+    progress: Progress = SILENT,
 ) -> TraceResult:
     """Ingest ``inputs`` and trace them.
 
@@ -309,10 +316,12 @@ def trace(
     """
     registry = registry or default_registry()
     with Store(db_path or ":memory:") as store:
-        report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error, jobs=jobs)
+        report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error, jobs=jobs,
+                        progress=progress)
         notes: list[str] = []
         matches, edges, outlets, method = analyse(
-            store, registry=registry, crosslingual_embeddings=crosslingual, notes=notes, jobs=jobs
+            store, registry=registry, crosslingual_embeddings=crosslingual, notes=notes, jobs=jobs,
+            progress=progress,
         )
         focus = _with_ancestors(report.ids, edges) if db_path else None
         articles = store.articles(focus) if focus is not None else store.articles()
