@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from functools import lru_cache
 from hashlib import sha1
+from typing import NamedTuple
 
 import numpy as np
 import regex
@@ -28,8 +29,9 @@ _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’][\p{L}]+)?")
 _UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A word (or an unspaced-script character); a named tuple: millions are made per run."""
+
     text: str  # normalised (NFKC, casefolded)
     start: int  # offsets into the text the tokens were taken from
     end: int
@@ -40,7 +42,9 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
     out: list[Token] = []
     for m in _WORD.finditer(text):
         word = m.group()
-        if _UNSPACED.search(word):
+        if word.isascii():  # the common case, and no unspaced script in it
+            out.append(Token(word.lower(), m.start() + offset, m.end() + offset))
+        elif _UNSPACED.search(word):
             # Split the run into characters, keeping Latin/digit runs inside it whole.
             for sub in regex.finditer(
                 r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]|[^\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]+",
@@ -54,6 +58,13 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 
 
 def normalize_token(word: str) -> str:
+    if word.isascii():
+        return word.lower()  # NFKC leaves ASCII alone, and casefold is lower() on it
+    return _normalize_unicode(word)
+
+
+@lru_cache(maxsize=65536)
+def _normalize_unicode(word: str) -> str:
     return unicodedata.normalize("NFKC", word).casefold()
 
 
