@@ -359,7 +359,9 @@ class Store:
         if article_ids is None:
             rows = self._db.table("fingerprints").rows_where()
         else:
-            rows = self._rows_in("fingerprints", "article_id", list(dict.fromkeys(article_ids)))
+            rows = self._rows_in(
+                "fingerprints", "article_id", list(dict.fromkeys(article_ids)), order_by="article_id, paragraph_index"
+            )
         return {
             (row["article_id"], row["paragraph_index"]): _hash_values(row["hashvalues"])
             for row in rows
@@ -368,17 +370,17 @@ class Store:
     def _compact_fingerprints(self) -> None:
         """Rewrite fingerprints stored as uint64 (before the compact schema) as uint32.
 
-        Runs on open; a no-op (one indexed-free scan of blob lengths) once done."""
+        Runs on open; once done, a scan of the blob lengths finds nothing to do."""
         legacy = self._db.execute(
-            "SELECT rowid, hashvalues FROM fingerprints WHERE length(hashvalues) = ?",
+            "SELECT article_id, paragraph_index, hashvalues FROM fingerprints WHERE length(hashvalues) = ?",
             [8 * _num_perm()],
         ).fetchall()
         if not legacy:
             return
         with self._transaction("compact the stored fingerprints"):
             self._db.conn.executemany(
-                "UPDATE fingerprints SET hashvalues = ? WHERE rowid = ?",
-                [(_hash_bytes(_hash_values(blob)), rowid) for rowid, blob in legacy],
+                "UPDATE fingerprints SET hashvalues = ? WHERE article_id = ? AND paragraph_index = ?",
+                [(_hash_bytes(_hash_values(blob)), article_id, index) for article_id, index, blob in legacy],
             )
 
     # Analysis ----------------------------------------------------------------------------

@@ -5,6 +5,8 @@
 -- 2. MinHash values are 32-bit (datasketch's affine32 scheme): fingerprints written from
 --    now on are little-endian uint32 (4 bytes per value, not 8). Older uint64 blobs are
 --    rewritten by the store on open (SQL cannot cut blobs here); reads accept both widths.
+-- 3. Both tables are WITHOUT ROWID: rows live in their primary key's b-tree, which is not
+--    kept a second time as an index.
 -- Both tables are rebuilt (SQLite cannot drop NOT NULL in place). fingerprints goes first
 -- and its copy references the new paragraphs table, so no ON DELETE CASCADE fires on the
 -- rows being kept.
@@ -17,7 +19,7 @@ CREATE TABLE paragraphs_compact (
     language        TEXT,
     boilerplate     TEXT,               -- NULL for content, else why it is boilerplate
     PRIMARY KEY (article_id, paragraph_index)
-);
+) WITHOUT ROWID;
 INSERT INTO paragraphs_compact
 SELECT p.article_id, p.paragraph_index, p.start_offset, p.end_offset,
        CASE WHEN p.text = substr(a.text, p.start_offset + 1, p.end_offset - p.start_offset)
@@ -33,7 +35,7 @@ CREATE TABLE fingerprints_compact (
     PRIMARY KEY (article_id, paragraph_index),
     FOREIGN KEY (article_id, paragraph_index)
         REFERENCES paragraphs_compact (article_id, paragraph_index) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 INSERT INTO fingerprints_compact SELECT article_id, paragraph_index, hashvalues FROM fingerprints;
 
 DROP TABLE fingerprints;
