@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import difflib
+import gc
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -179,12 +180,16 @@ def verify_pairs(
 
     language.wait_warm_up()  # no thread may hold a lock at fork time
     _verify_state = (by_id, by_article, vocabulary)
+    # The children's garbage collector would write to every inherited object, copying the
+    # parent's pages one by one: frozen objects are left alone.
+    gc.freeze()
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             results = pool.map(_verify_in_worker, pairs, chunksize=64)
             return _collect(progress.track(results, "align (article pairs)", total=len(pairs)), notes)
     finally:
         _verify_state = None
+        gc.unfreeze()
 
 
 def _verify_one(pair, by_id, by_article, vocabulary) -> tuple[Match | None, list[str]]:
