@@ -156,12 +156,16 @@ def run_stages(folder: str, jobs: int) -> dict:
         db_bytes = store._db.execute(
             "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
         ).fetchone()[0]
-    self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    self_peak = own.ru_maxrss / 1024
+    children_peak = children.ru_maxrss / 1024
+    # CPU seconds of the tracer and its workers: steadier than wall time on a busy machine.
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
     return {
         "articles": n_articles,
         "seconds": seconds,
         "total": sum(seconds.values()),
+        "cpu": cpu,
         "peak_rss_mib": self_peak,
         "worker_peak_rss_mib": children_peak,
         "matches": len(matches),
@@ -280,21 +284,22 @@ def print_table(label: str, results: list[dict], growth: bool = True) -> None:
     print(f"\n{label}")
     stages = ("ingest", "load", "align", "lineage", "save")
     print(f"  {'articles':>8} " + " ".join(f"{s:>8}" for s in stages)
-          + f" {'total s':>8} {'peak MiB':>9} {'workers':>8} {'db KiB/art':>10} {'text KiB/art':>12} {'matches':>8} {'derived':>8}")
+          + f" {'total s':>8} {'cpu s':>7} {'peak MiB':>9} {'workers':>8} {'db KiB/art':>10} {'text KiB/art':>12} {'matches':>8} {'derived':>8}")
     for r in results:
         if "error" in r:
             print(f"  {r['articles']:>8} failed: {r['error']}")
             continue
         print(f"  {r['articles']:>8} " + " ".join(f"{r['seconds'][s]:8.1f}" for s in stages)
-              + f" {r['total']:8.1f} {r['peak_rss_mib']:9.0f} {r['worker_peak_rss_mib']:8.0f}"
+              + f" {r['total']:8.1f} {r['cpu']:7.1f} {r['peak_rss_mib']:9.0f} {r['worker_peak_rss_mib']:8.0f}"
               f" {r['db_kib_per_article']:10.1f} {r['text_kib_per_article']:12.1f} {r['matches']:8d} {r['derived_edges']:8d}")
     ok = [r for r in results if "error" not in r]
     if not growth:
         return
     t_exp = exponent([(r["articles"], r["total"]) for r in ok])
     m_exp = exponent([(r["articles"], r["peak_rss_mib"]) for r in ok])
+    c_exp = exponent([(r["articles"], r["cpu"]) for r in ok])
     if t_exp is not None:
-        print(f"  growth exponent: time n^{t_exp:.2f}, peak memory n^{m_exp:.2f}")
+        print(f"  growth exponent: time n^{t_exp:.2f}, cpu n^{c_exp:.2f}, peak memory n^{m_exp:.2f}")
 
 
 def main() -> None:
@@ -323,7 +328,7 @@ def main() -> None:
             new = run_size(n, args.code, args.jobs, args.memory_gb, Path(tmp))
             print_table(f"before ({args.baseline}) and after ({args.code}) at {n} articles", [old, new], growth=False)
             if "error" not in old and "error" not in new:
-                print(f"  after/before: time {new['total'] / old['total']:.2f}, "
+                print(f"  after/before: time {new['total'] / old['total']:.2f}, cpu {new['cpu'] / old['cpu']:.2f}, "
                       f"peak memory {new['peak_rss_mib'] / old['peak_rss_mib']:.2f}")
         results = []
         for n in sizes:

@@ -246,14 +246,25 @@ def _maximum_branching(graph: nx.DiGraph) -> list[tuple[str, str]]:
 
     A branching never links two components, so the union of the components' branchings
     is the whole graph's; Edmonds' algorithm is superlinear, the components are small.
+    Each component is rebuilt with its nodes and edges in the whole graph's order, so that
+    ties between equal-weight branchings are broken as over the whole graph (and never by
+    the iteration order of a set).
     """
+    component_of: dict[str, int] = {}
+    for number, nodes in enumerate(nx.weakly_connected_components(graph)):
+        for node in nodes:
+            component_of[node] = number
+    parts: dict[int, nx.DiGraph] = {}
+    for node in graph:
+        parts.setdefault(component_of[node], nx.DiGraph()).add_node(node)
+    for parent, child, data in graph.edges(data=True):
+        parts[component_of[parent]].add_edge(parent, child, **data)
     chosen: list[tuple[str, str]] = []
-    for nodes in nx.weakly_connected_components(graph):
-        component = graph.subgraph(nodes)
-        if component.number_of_edges() == 1:
-            chosen.extend(component.edges())  # one edge: it is the branching
-            continue
-        chosen.extend(nx.maximum_branching(component, attr="weight").edges())
+    for part in parts.values():
+        if part.number_of_edges() == 1:
+            chosen.extend(part.edges())  # one edge: it is the branching
+        elif part.number_of_edges():
+            chosen.extend(nx.maximum_branching(part, attr="weight").edges())
     return chosen
 
 
