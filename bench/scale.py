@@ -309,7 +309,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--code", type=Path, default=REPO, help="folder holding the provenance package to trace with")
     parser.add_argument("--baseline", type=Path, default=None,
-                        help="also trace the first size with the provenance package in this folder (an older checkout)")
+                        help="also trace --baseline-size articles with the provenance package in this folder (an older checkout)")
+    parser.add_argument("--baseline-size", type=int, default=1000)
     parser.add_argument("--memory-gb", type=float, default=6.0, help="address-space limit per traced size")
     parser.add_argument("--skip-fingerprints", action="store_true")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -323,7 +324,7 @@ def main() -> None:
         if not args.skip_fingerprints:
             bench_fingerprints(generate_articles(3000, seed=3))
         if args.baseline:
-            n = sizes[0]
+            n = args.baseline_size
             old = run_size(n, args.baseline, args.jobs, args.memory_gb, Path(tmp))
             new = run_size(n, args.code, args.jobs, args.memory_gb, Path(tmp))
             print_table(f"before ({args.baseline}) and after ({args.code}) at {n} articles", [old, new], growth=False)
