@@ -224,6 +224,8 @@ def bench_fingerprints(articles: list[dict], limit: int = 20000) -> None:
     timed("datasketch MinHash.update loop", plain_loop)
     timed("datasketch MinHash.bulk", lambda: [m.hashvalues for m in MinHash.bulk(encoded, num_perm=fp.NUM_PERM, seed=fp.SEED)])
     timed("provenance signatures (numpy, with hashing)", lambda: list(fp.signatures(shingle_sets)))
+    hashed = [fp._hash32(shingles) for shingles in shingle_sets]
+    timed("provenance permute+min only (pre-hashed)", lambda: list(fp._permuted_minima(hashed)))
     timed("provenance tokenise+shingle+signatures", lambda: list(fp.signatures([fp.shingles(fp.tokenize(p)) for p in paragraphs])))
     try:
         from rensa import RMinHash  # optional: only measured when installed

@@ -126,7 +126,11 @@ def signatures(shingle_sets: Sequence[Iterable[str]]) -> np.ndarray:
     vectorised pass over all shingles instead of a MinHash object per set. An empty set
     gets datasketch's empty signature (all 2^32 - 1).
     """
-    digests = [_hash32(s) for s in shingle_sets]
+    return _permuted_minima([_hash32(s) for s in shingle_sets])
+
+
+def _permuted_minima(digests: list[bytes]) -> np.ndarray:
+    """Signatures from each set's concatenated 32-bit shingle hashes (see _hash32)."""
     out = np.full((len(digests), NUM_PERM), _EMPTY, dtype=np.uint32)
     counts = np.fromiter((len(d) // 4 for d in digests), dtype=np.int64, count=len(digests))
     if not counts.sum():
