@@ -227,6 +227,7 @@ class Vocabulary:
         self.size = len(by_article)
         self.df: Counter[str] = Counter()
         self.weighted = self.size >= self.MIN_IDF_ARTICLES
+        self._weights: dict[str, float] = {}
         if self.weighted:
             for article_units in by_article.values():
                 self.df.update({t.text for u in article_units for t in u.tokens})
@@ -234,7 +235,11 @@ class Vocabulary:
     def weight(self, word: str) -> float:
         if not self.weighted:
             return 1.0
-        return math.log((1 + self.size) / (1 + self.df[word])) + 1.0
+        # Each word's weight is asked for in every pair it appears in: computed once.
+        found = self._weights.get(word)
+        if found is None:
+            found = self._weights[word] = math.log((1 + self.size) / (1 + self.df[word])) + 1.0
+        return found
 
 
 def shared_shingle_pairs(
