@@ -14,16 +14,19 @@
 from __future__ import annotations
 
 import difflib
+import gc
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+import regex
 from datasketch import LeanMinHash, MinHashLSH, MinHashLSHEnsemble
 
 from . import fingerprint as fp
 from .models import Article, Match, Paragraph, ParagraphPair, Span
+from .progress import SILENT, Progress
 
 JACCARD_THRESHOLD = 0.3
 CONTAINMENT_THRESHOLD = 0.5
@@ -42,6 +45,13 @@ MIN_RUNS_SHARE = 0.04
 # quotes and stock phrases stay apart.
 REWRITE_SCORE = 0.20
 COPY_SCORE = 0.58
+# Bounded verification work (difflib's cost grows with length times repetition): each side
+# of a pair is aligned on at most MAX_ALIGN_TOKENS tokens (a long news report has ~5,000),
+# and a token found more than POPULAR_TOKEN times in one side cannot start a shared run
+# (passim's maxDF idea applied to one pair; no report repeats a word that often). Both
+# caps leave ordinary articles untouched and say so in the evidence when they apply.
+MAX_ALIGN_TOKENS = 10_000
+POPULAR_TOKEN = 300
 
 
 @dataclass
@@ -58,24 +68,26 @@ class Unit:
 
 
 def prepare(article: Article, stored: dict[int, np.ndarray] | None = None) -> list[Unit]:
-    """Units for the article's content paragraphs; ``stored`` reuses saved MinHash values."""
-    units = []
+    """Units for the article's content paragraphs; ``stored`` reuses saved MinHash values
+    (computed once, at ingest); the others are computed in one vectorised batch."""
+    prepared = []
     for p in article.content_paragraphs():
         tokens = fp.tokenize(p.text, p.start)
-        if len(tokens) < MIN_UNIT_TOKENS:
-            continue
-        shingle_set = fp.shingles(tokens)
-        if stored is not None and p.index in stored:
-            signature = fp.from_hashvalues(stored[p.index])
-        else:
-            signature = fp.minhash(shingle_set)
+        if len(tokens) >= MIN_UNIT_TOKENS:
+            prepared.append((p, tokens, fp.shingles(tokens)))
+    stored = stored or {}
+    missing = [shingle_set for p, _, shingle_set in prepared if p.index not in stored]
+    computed = iter(fp.signatures(missing))
+    units = []
+    for p, tokens, shingle_set in prepared:
+        hashvalues = stored[p.index] if p.index in stored else next(computed)
         units.append(
             Unit(
                 article=article.id,
                 paragraph=p,
                 tokens=tokens,
                 shingles=shingle_set,
-                minhash=signature,
+                minhash=fp.from_hashvalues(hashvalues),
                 unspaced=fp.is_unspaced(tokens),
                 quotes=quote_regions(p.text, p.start),
             )
@@ -105,13 +117,20 @@ def candidate_pairs(units: list[Unit]) -> set[tuple[int, int]]:
 
 
 def find_matches(
-    articles: list[Article], stored: dict[tuple[str, int], np.ndarray] | None = None
+    articles: list[Article],
+    stored: dict[tuple[str, int], np.ndarray] | None = None,
+    notes: list[str] | None = None,
+    jobs: int = 1,
+    progress: Progress = SILENT,
 ) -> list[Match]:
     """Verified monolingual matches between every pair of articles that share text.
 
     Candidate article pairs come from paragraph LSH (verbatim or lightly edited reuse) and
     from shingles the two share that are rare in the corpus (heavy rewrites).
-    Each candidate pair is then verified on its whole content, see ``compare``.
+    Each candidate pair is then verified on its whole content, see ``compare``; when a
+    work cap cut a pair's alignment short and no match came of it, ``notes`` (if given)
+    gets a line saying so (a match carries the line in its evidence). Verification runs on
+    ``jobs`` processes (see verify_pairs); the result does not depend on ``jobs``.
     """
     saved: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
     for (article_id, index), hashvalues in (stored or {}).items():
@@ -127,11 +146,70 @@ def find_matches(
     pairs = {tuple(sorted((units[i].article, units[j].article))) for i, j in candidate_pairs(units)}
     pairs |= shared_shingle_pairs(by_article)
     weights = Vocabulary(by_article)
+    return verify_pairs(sorted(pairs), by_id, by_article, weights, notes, jobs, progress)
+
+
+# Pairs verified in one process before a pool pays for itself.
+PARALLEL_MIN_PAIRS = 200
+_verify_state: tuple | None = None  # what forked workers read (copy-on-write), see verify_pairs
+
+
+def verify_pairs(
+    pairs: list[tuple[str, str]],
+    by_id: dict[str, Article],
+    by_article: dict[str, list[Unit]],
+    vocabulary: Vocabulary,
+    notes: list[str] | None = None,
+    jobs: int = 1,
+    progress: Progress = SILENT,
+) -> list[Match]:
+    """``compare`` each candidate article pair, streaming: only verified matches are kept.
+
+    With ``jobs`` > 1 and enough pairs, forked workers share the prepared units (inherited,
+    not pickled) and get pairs in chunks; results come back in the order of ``pairs``, so
+    the matches and notes are the same whatever ``jobs`` is.
+    """
+    global _verify_state
+    if jobs <= 1 or len(pairs) < PARALLEL_MIN_PAIRS:
+        results = (_verify_one(pair, by_id, by_article, vocabulary) for pair in pairs)
+        return _collect(progress.track(results, "align (article pairs)", total=len(pairs)), notes)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from . import language
+
+    language.wait_warm_up()  # no thread may hold a lock at fork time
+    _verify_state = (by_id, by_article, vocabulary)
+    # The children's garbage collector would write to every inherited object, copying the
+    # parent's pages one by one: frozen objects are left alone.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = pool.map(_verify_in_worker, pairs, chunksize=64)
+            return _collect(progress.track(results, "align (article pairs)", total=len(pairs)), notes)
+    finally:
+        _verify_state = None
+        gc.unfreeze()
+
+
+def _verify_one(pair, by_id, by_article, vocabulary) -> tuple[Match | None, list[str]]:
+    a_id, b_id = pair
+    notes: list[str] = []
+    match = compare(by_id[a_id], by_article[a_id], by_id[b_id], by_article[b_id], vocabulary, notes)
+    return match, notes
+
+
+def _verify_in_worker(pair):
+    return _verify_one(pair, *_verify_state)
+
+
+def _collect(results, notes: list[str] | None) -> list[Match]:
     matches = []
-    for a_id, b_id in sorted(pairs):
-        match = compare(by_id[a_id], by_article[a_id], by_id[b_id], by_article[b_id], weights)
+    for match, pair_notes in results:
         if match is not None:
             matches.append(match)
+        if notes is not None:
+            notes.extend(pair_notes)
     return matches
 
 
@@ -149,6 +227,7 @@ class Vocabulary:
         self.size = len(by_article)
         self.df: Counter[str] = Counter()
         self.weighted = self.size >= self.MIN_IDF_ARTICLES
+        self._weights: dict[str, float] = {}
         if self.weighted:
             for article_units in by_article.values():
                 self.df.update({t.text for u in article_units for t in u.tokens})
@@ -156,7 +235,11 @@ class Vocabulary:
     def weight(self, word: str) -> float:
         if not self.weighted:
             return 1.0
-        return math.log((1 + self.size) / (1 + self.df[word])) + 1.0
+        # Each word's weight is asked for in every pair it appears in: computed once.
+        found = self._weights.get(word)
+        if found is None:
+            found = self._weights[word] = math.log((1 + self.size) / (1 + self.df[word])) + 1.0
+        return found
 
 
 def shared_shingle_pairs(
@@ -186,7 +269,12 @@ def shared_shingle_pairs(
 
 
 def compare(
-    a: Article, a_units: list[Unit], b: Article, b_units: list[Unit], vocabulary: Vocabulary
+    a: Article,
+    a_units: list[Unit],
+    b: Article,
+    b_units: list[Unit],
+    vocabulary: Vocabulary,
+    notes: list[str] | None = None,
 ) -> Match | None:
     """Align two articles' content token by token and decide what their shared text shows.
 
@@ -208,8 +296,25 @@ def compare(
     if not a_tokens or not b_tokens:
         return None
     unspaced = a_units[0].unspaced and b_units[0].unspaced
+    caps = []
+    for side, tokens in ((a, a_tokens), (b, b_tokens)):
+        if len(tokens) > MAX_ALIGN_TOKENS:
+            caps.append(
+                f"alignment capped: only the first {MAX_ALIGN_TOKENS} of {len(tokens)} tokens of {side.id} were aligned"
+            )
+    a_tokens, b_tokens = a_tokens[:MAX_ALIGN_TOKENS], b_tokens[:MAX_ALIGN_TOKENS]
+    b_counts = Counter(t.text for t, _ in b_tokens)
+    popular = {word for word, n in b_counts.items() if n > POPULAR_TOKEN}
+    if popular:
+        caps.append(
+            f"alignment capped: {len(popular)} word(s) repeated over {POPULAR_TOKEN} times in {b.id} "
+            "cannot start a shared run"
+        )
     matcher = difflib.SequenceMatcher(
-        None, [t.text for t, _ in a_tokens], [t.text for t, _ in b_tokens], autojunk=False
+        popular.__contains__ if popular else None,
+        [t.text for t, _ in a_tokens],
+        [t.text for t, _ in b_tokens],
+        autojunk=False,
     )
     by_pair: dict[tuple[int, int], list[Span]] = defaultdict(list)
     aligned_in_pair: Counter[tuple[int, int]] = Counter()
@@ -229,6 +334,7 @@ def compare(
                 if size >= MIN_RUN[unspaced]:
                     long_free_tokens += size
     if not by_pair:
+        _note_caps(notes, caps, a, b)
         return None
 
     a_words, b_words = _vocabulary_containment(a_tokens, b_tokens, vocabulary, frozenset((a.language, b.language)))
@@ -260,6 +366,7 @@ def compare(
         elif long_free_tokens >= MIN_PAIR_TOKENS[unspaced]:
             kind = "incidental"
         else:
+            _note_caps(notes, caps, a, b)
             return None  # nothing worth showing: a few common word pairs
     evidence = [
         f"{len(pairs)} paragraph pair(s) share text: {free_run_tokens} words in shared runs"
@@ -279,6 +386,7 @@ def compare(
         evidence.append(
             f"shared vocabulary not counted: {vocabulary.size} articles are too few to tell rare words from common ones"
         )
+    evidence += caps
     if kind == "shared_quote":
         evidence.append("what they share is mostly a third party's quoted words: not derivation")
     elif kind == "incidental":
@@ -298,6 +406,11 @@ def compare(
         a_kind=a_kind,
         b_kind=b_kind,
     )
+
+
+def _note_caps(notes: list[str] | None, caps: list[str], a: Article, b: Article) -> None:
+    if notes is not None:
+        notes.extend(f"{a.id} ~ {b.id}: {cap}, no match found" for cap in caps)
 
 
 def _vocabulary_containment(
@@ -382,6 +495,10 @@ def _covered(intervals: list[tuple[int, int]]) -> int:
 
 
 _OPENERS = {"“": "”", "«": "»", "„": "“", "「": "」", "『": "』", "‹": "›", "‚": "‘"}
+# Every character quote_regions acts on; the others are skipped without a Python step each.
+_QUOTE_MARKS = regex.compile(
+    "[" + regex.escape("".join({'"', "”", "»", "」", "』", *_OPENERS, *_OPENERS.values()})) + "]"
+)
 
 
 def quote_regions(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -394,7 +511,8 @@ def quote_regions(text: str, offset: int = 0) -> list[tuple[int, int]]:
     regions = []
     open_at: int | None = None
     expected: str | None = None
-    for i, ch in enumerate(text):
+    for mark in _QUOTE_MARKS.finditer(text):
+        i, ch = mark.start(), mark.group()
         if open_at is None:
             if ch == '"':
                 open_at, expected = i, '"'

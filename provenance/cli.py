@@ -1,20 +1,31 @@
 """The click layer: parse arguments, call the library, print. Nothing else lives here."""
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
 
 import click
 
-from . import language
+from .models import InputError
 
-language.warm_up()  # overlaps the language model's load with the imports below
 
-from . import pipeline, report  # noqa: E402
-from .export import FILE_FORMATS, FORMATS, ExportError  # noqa: E402
-from .models import InputError  # noqa: E402
-from .store import Store, StoreError, default_db_path  # noqa: E402
+class _LazyModule:
+    """A module imported on first use: `provenance --help` must not pay for the pipeline's
+    imports (sqlite-utils pulls pandas, datasketch scipy, ...)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+pipeline = _LazyModule("provenance.pipeline")
+report = _LazyModule("provenance.report")
+
+from .export import FILE_FORMATS, FORMATS, ExportError  # noqa: E402  (light: no networkx until used)
 
 DB_HELP = (
     "SQLite database file. Default: $PROVENANCE_DB if set, else provenance.db in the "
@@ -28,7 +39,11 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except StoreError as exc:
+        except Exception as exc:
+            # Only a command that opened a store can raise StoreError; --help never imports it.
+            store = sys.modules.get("provenance.store")
+            if store is None or not isinstance(exc, store.StoreError):
+                raise
             raise click.ClickException(report.printable(exc)) from exc
 
 
@@ -36,6 +51,9 @@ class _Group(click.Group):
 @click.version_option(package_name="provenance")
 def main() -> None:
     """Trace where a news story came from."""
+    from . import language
+
+    language.warm_up()  # overlaps the language model's load with the command's imports
 
 
 def _db_option(required_default: bool):
@@ -70,7 +88,9 @@ def _verbosity(quiet: bool, verbose: bool) -> int:
     return report.QUIET if quiet else report.VERBOSE if verbose else report.NORMAL
 
 
-def _open_store(db_path: str | None) -> Store:
+def _open_store(db_path: str | None):
+    from .store import Store, default_db_path
+
     return Store(db_path or default_db_path())
 
 
@@ -115,6 +135,26 @@ def _emit_json(data: dict) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _quiet_option(command):
+    return click.option(
+        "--quiet", "-q", is_flag=True, help="No progress bars on stderr (they show only on a terminal)."
+    )(command)
+
+
+def _jobs_option(command):
+    """--jobs N, shared by the commands that do the heavy work."""
+    return click.option(
+        "--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPU count",
+        help="Processes for extraction, language id, credits and verification; the output is the same whatever N is.",
+    )(command)
+
+
+def _progress(quiet: bool):
+    from .progress import for_terminal
+
+    return for_terminal(quiet)
+
+
 def _stdin_for(inputs: tuple[str, ...]):
     return sys.stdin.buffer if "-" in inputs else None
 
@@ -142,9 +182,10 @@ def _stdin_for(inputs: tuple[str, ...]):
               help="Where --format writes: a folder for csv/parquet, a file otherwise.")
 @_incidental_option
 @_verbosity_options
+@_jobs_option
 def trace(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, as_json: bool,
           no_embeddings: bool, html_path: str | None, export_format: str | None, output: str | None,
-          incidental: bool, quiet: bool, verbose: bool) -> None:
+          incidental: bool, quiet: bool, verbose: bool, jobs: int) -> None:
     """Trace where the articles INPUTS came from.
 
     INPUTS are files (.txt, .html, .json, .jsonl, .warc, .warc.gz), directories (read
@@ -157,15 +198,18 @@ def trace(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, a
     if export_format and not output and as_json:
         raise click.UsageError(f"--json and --format {export_format} would both go to stdout: add -o PATH")
     names = _inputs(inputs, from_file)
-    result = pipeline.trace(
-        names,
-        db_path=db_path,
-        crosslingual=not no_embeddings,
-        stdin=_stdin_for(tuple(names)),
-        on_error=_warn,
-        on_note=_note,
-        incidental=incidental,
-    )
+    with _progress(quiet) as progress:
+        result = pipeline.trace(
+            names,
+            db_path=db_path,
+            crosslingual=not no_embeddings,
+            stdin=_stdin_for(tuple(names)),
+            on_error=_warn,
+            on_note=_note,
+            incidental=incidental,
+            jobs=jobs,
+            progress=progress,
+        )
     if export_format:
         _export(result, export_format, output)
     if as_json:
@@ -196,15 +240,19 @@ def _write_html(result: pipeline.TraceResult, html_path: str) -> None:
 @_from_file_option
 @_db_option(True)
 @click.option("--json", "as_json", is_flag=True, help="Print what was stored as JSON.")
-def ingest(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, as_json: bool) -> None:
+@_jobs_option
+@_quiet_option
+def ingest(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, as_json: bool, jobs: int,
+           quiet: bool) -> None:
     """Add articles to the database without tracing them (run `provenance tree` after
     `provenance trace --db` to see lineage)."""
     with _open_store(db_path) as store:
         if store.read_only:
             raise click.ClickException(f"{report.printable(store.path)} is read-only: nothing stored")
         names = _inputs(inputs, from_file)
-        outcome = pipeline.ingest(names, store, stdin=_stdin_for(tuple(names)), on_error=_warn,
-                                  on_note=_note)
+        with _progress(quiet) as progress:
+            outcome = pipeline.ingest(names, store, stdin=_stdin_for(tuple(names)), on_error=_warn,
+                                      on_note=_note, jobs=jobs, progress=progress)
         location = store.path
     if as_json:
         _emit_json(

@@ -24,9 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-import networkx as nx
 
 if TYPE_CHECKING:  # pipeline imports the whole tracer; export only needs its dataclass
+    import networkx as nx
+
     from .pipeline import TraceResult
 
 # Formats written as a folder of one file per table, and formats written as one file.
@@ -203,6 +204,8 @@ def to_graph(result: TraceResult) -> nx.DiGraph:
     ``confidence`` and ``evidence`` (the lines joined by newlines). Missing values are
     empty strings, as GraphML and GEXF have no null.
     """
+    import networkx as nx  # on use: `provenance --help` imports this module for its formats
+
     graph = nx.DiGraph(name="provenance lineage")
     outlet_names = {o.id: o.name for o in result.outlets}
     for o in result.outlets:
@@ -250,6 +253,8 @@ def _xml_graph(graph: nx.DiGraph) -> nx.DiGraph:
     """A copy of ``graph`` whose node ids and string attributes are all XML-safe."""
     def clean(data: dict) -> dict:
         return {key: _xml_safe(value) if isinstance(value, str) else value for key, value in data.items()}
+
+    import networkx as nx
 
     safe = nx.DiGraph(**clean(graph.graph))
     safe.add_nodes_from((_xml_safe(node), clean(data)) for node, data in graph.nodes(data=True))
@@ -362,6 +367,8 @@ def write(result: TraceResult, fmt: str, path: str | os.PathLike | None = None,
             raise ExportError(f"{folder}: {fmt} export writes a folder, and this is a file")
         return (write_csv if fmt == "csv" else write_parquet)(result, folder)
     if fmt in ("graphml", "gexf"):
+        import networkx as nx
+
         writer = nx.write_graphml if fmt == "graphml" else nx.write_gexf
         graph = _xml_graph(to_graph(result))
         if path is None:

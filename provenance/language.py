@@ -26,12 +26,23 @@ def warm_up() -> None:
     Loading is mostly xz decompression, which releases the GIL: a command line that starts
     it first gets it in parallel with importing the rest of the pipeline (~0.25 s saved).
     """
-    threading.Thread(target=_classify, args=("warm up",), name="provenance-langid", daemon=True).start()
+    global _warm_up_thread
+    _warm_up_thread = threading.Thread(target=_classify, args=("warm up",), name="provenance-langid", daemon=True)
+    _warm_up_thread.start()
+
+
+_warm_up_thread: threading.Thread | None = None
+
+
+def wait_warm_up() -> None:
+    """Wait for a warm-up under way (before forking: a child must not inherit its locks)."""
+    if _warm_up_thread is not None:
+        _warm_up_thread.join()
 
 
 def detect(text: str) -> str | None:
     """ISO 639-1 code of ``text``'s language, or None when there is too little text to tell."""
-    letters = sum(1 for ch in text if ch.isalpha())
+    letters = sum(map(str.isalpha, text))
     if letters < 8:
         return None
     code, _score = _classify(text)
@@ -43,5 +54,5 @@ def detect_article(article: Article) -> None:
     content = [p for p in article.content_paragraphs()] or article.paragraphs
     article.language = article.language or detect("\n".join(p.text for p in content))
     for p in article.paragraphs:
-        letters = sum(1 for ch in p.text if ch.isalpha())
+        letters = sum(map(str.isalpha, p.text))
         p.language = detect(p.text) if letters >= MIN_LETTERS else article.language

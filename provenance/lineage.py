@@ -468,9 +468,8 @@ def _branching(candidates: dict[str, list[Candidate]]) -> list[Edge]:
             if key not in chosen or c.weight > chosen[key].weight:
                 chosen[key] = c
                 graph.add_edge(c.parent, c.child, weight=c.weight)
-    branching = nx.maximum_branching(graph, attr="weight", preserve_attrs=True)
     edges = []
-    for parent, child in sorted(branching.edges(), key=lambda e: e[1]):
+    for parent, child in sorted(_maximum_branching(graph), key=lambda e: e[1]):
         best = chosen[(parent, child)]
         others = sorted(
             (c for c in candidates[child] if c.parent != parent and c.confidence >= MIN_CONFIDENCE),
@@ -506,6 +505,33 @@ def _why_not(best: Candidate, runner_up: Candidate) -> str:
     else:
         why = f"its evidence is stronger ({best.confidence:.2f} against {runner_up.confidence:.2f})"
     return f"chosen over {other}: {why}"
+
+
+def _maximum_branching(graph: nx.DiGraph) -> list[tuple[str, str]]:
+    """The edges of a maximum branching, found per weakly connected component.
+
+    A branching never links two components, so the union of the components' branchings
+    is the whole graph's; Edmonds' algorithm is superlinear, the components are small.
+    Each component is rebuilt with its nodes and edges in the whole graph's order, so that
+    ties between equal-weight branchings are broken as over the whole graph (and never by
+    the iteration order of a set).
+    """
+    component_of: dict[str, int] = {}
+    for number, nodes in enumerate(nx.weakly_connected_components(graph)):
+        for node in nodes:
+            component_of[node] = number
+    parts: dict[int, nx.DiGraph] = {}
+    for node in graph:
+        parts.setdefault(component_of[node], nx.DiGraph()).add_node(node)
+    for parent, child, data in graph.edges(data=True):
+        parts[component_of[parent]].add_edge(parent, child, **data)
+    chosen: list[tuple[str, str]] = []
+    for part in parts.values():
+        if part.number_of_edges() == 1:
+            chosen.extend(part.edges())  # one edge: it is the branching
+        elif part.number_of_edges():
+            chosen.extend(nx.maximum_branching(part, attr="weight").edges())
+    return chosen
 
 
 def _outlets(

@@ -8,6 +8,7 @@ stages themselves are functions over the dataclasses in models.py.
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +22,7 @@ from .ingest import document_from_dict, iter_documents
 from .language import detect_article
 from .models import Article, Attribution, Document, Edge, InputError, Match, Outlet
 from .outlets import OutletRegistry, default_registry
+from .progress import SILENT, Progress, TrackedEmbedder
 from .store import Store, StoreError
 
 SCHEMA_VERSION = 1
@@ -47,6 +49,8 @@ class TraceResult:
     edges: list[Edge]
     errors: list[InputError] = field(default_factory=list)
     method: str = "minhash+anchors"
+    # Where a work cap cut the analysis short (see align.MAX_ALIGN_TOKENS), one line each.
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The ``trace --json`` contract (shared/trace-output.md), schema 1."""
@@ -88,6 +92,7 @@ class TraceResult:
             "matches": [match_json(m) for m in self.matches],
             "edges": [asdict(e) for e in self.edges],
             "errors": [{"input": e.source, "message": e.message} for e in self.errors],
+            "notes": list(self.notes),
         }
 
 
@@ -189,6 +194,65 @@ def prepare(article: Article) -> Article:
     return article
 
 
+# Fewer documents than this are read in this process: starting worker processes costs
+# more than it saves on a handful of articles.
+PARALLEL_MIN_DOCUMENTS = 32
+
+
+def read_document(item, registry: OutletRegistry) -> tuple[Article, list[Attribution]] | InputError:
+    """Extract, segment, identify languages and credits of one document (CPU-bound, no I/O)."""
+    if isinstance(item, InputError):
+        return item
+    try:
+        article = prepare(_given_article(item, registry) if isinstance(item, Article)
+                          else extract(item, registry=registry))
+        _captured_date_fallback(article, item)
+    except ExtractError as exc:
+        return InputError(item.id, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a parser's bug on one input (lxml's
+        # AssertionError, a RecursionError) must cost that input only, not the batch.
+        return InputError(item.id, f"cannot extract: {_one_line(exc)}")
+    credits = extract_attributions(article, registry)
+    publisher.apply_publisher(article, publisher.infer_publisher(article, credits, registry), credits)
+    return article, credits
+
+
+_worker_registry: OutletRegistry | None = None
+
+
+def _init_worker(registry: OutletRegistry) -> None:
+    global _worker_registry
+    _worker_registry = registry
+
+
+def _read_in_worker(item):
+    return read_document(item, _worker_registry)
+
+
+def read_documents(items: Iterable, registry: OutletRegistry, jobs: int = 1) -> Iterator:
+    """``read_document`` over ``items``, in input order, on ``jobs`` processes.
+
+    The order of results is the order of inputs whatever ``jobs`` is, and each document is
+    read on its own, so the output does not depend on ``jobs``. Workers are forked (cheap,
+    and no __main__ re-run as spawn would do), once the language model's warm-up thread is
+    done so that no lock is copied half-held; they get the registry once.
+    """
+    items = iter(items)
+    head = list(itertools.islice(items, PARALLEL_MIN_DOCUMENTS))
+    if jobs <= 1 or len(head) < PARALLEL_MIN_DOCUMENTS:
+        yield from (read_document(item, registry) for item in itertools.chain(head, items))
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from . import language
+
+    language.wait_warm_up()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(registry,)) as pool:
+        yield from pool.map(_read_in_worker, itertools.chain(head, items), chunksize=4)
+
+
 def ingest(
     inputs: Iterable[str | dict | Article],
     store: Store,
@@ -198,12 +262,15 @@ def ingest(
     fetch: Callable | None = None,
     on_error: Callable[[InputError], None] | None = None,
     on_note: Callable[[str], None] | None = None,
+    jobs: int = 1,
+    progress: Progress = SILENT,
 ) -> IngestReport:
     """Read, extract, segment, credit and store every input; bad inputs become errors.
 
     Inputs are paths, URLs or "-" (see ``provenance.ingest``), article dicts (the JSON
     input's fields) or ``Article`` objects. Each article is stored in its own transaction,
     so a failure leaves no half article. ``on_note`` hears what was skipped without error.
+    Extraction, language id and credits run on ``jobs`` processes (see read_documents).
     """
     registry = registry or default_registry()
     report = IngestReport()
@@ -214,31 +281,19 @@ def ingest(
             on_error(error)
 
     batch: list[tuple[Article, list[Attribution]]] = []
-    for item in _documents(inputs, stdin=stdin, fetch=fetch, on_note=on_note):
+    documents = read_documents(_documents(inputs, stdin=stdin, fetch=fetch, on_note=on_note), registry, jobs)
+    for item in progress.track(documents, "ingest (read)"):
         if isinstance(item, InputError):
             fail(item)
             continue
-        try:
-            article = prepare(_given_article(item, registry) if isinstance(item, Article)
-                              else extract(item, registry=registry))
-            _captured_date_fallback(article, item)
-        except ExtractError as exc:
-            fail(InputError(item.id, str(exc)))
-            continue
-        except Exception as exc:  # noqa: BLE001 - a parser's bug on one input (lxml's
-            # AssertionError, a RecursionError) must cost that input only, not the batch.
-            fail(InputError(item.id, f"cannot extract: {_one_line(exc)}"))
-            continue
-        credits = extract_attributions(article, registry)
-        publisher.apply_publisher(article, publisher.infer_publisher(article, credits, registry), credits)
-        batch.append((article, credits))
+        batch.append(item)
     # An outlet's own furniture repeats across its articles (this batch and the archive).
     articles = [article for article, _ in batch]
     outlets = {a.outlet for a in articles if a.outlet}
     archive = [a for a in store.articles() if a.outlet in outlets] if outlets else []
     segment.mark_repeated(articles + archive)
 
-    for article, credits in batch:
+    for article, credits in progress.track(batch, "ingest (store)"):
         try:
             signatures = {u.paragraph.index: u.minhash.hashvalues for u in align.prepare(article)}
             result = store.add_article(article, credits, signatures)
@@ -321,16 +376,22 @@ def analyse(
     *,
     registry: OutletRegistry | None = None,
     crosslingual_embeddings: bool = True,
+    notes: list[str] | None = None,
+    jobs: int = 1,
+    progress: Progress = SILENT,
 ) -> tuple[list[Match], list[Edge], list[Outlet], str]:
-    """Align everything in the store, draw the forest, save it; returns it and the method."""
+    """Align everything in the store, draw the forest, save it; returns it and the method.
+    ``notes`` (if given) gets a line for each work cap that cut a comparison short."""
     registry = registry or default_registry()
     articles = store.articles()
-    matches = align.find_matches(articles, store.fingerprints())
+    matches = align.find_matches(articles, store.fingerprints(), notes, jobs=jobs, progress=progress)
     embedder = None
     if crosslingual_embeddings:
         from .embeddings import load_embedder
 
         embedder = load_embedder()
+        if embedder is not None and progress is not SILENT:
+            embedder = TrackedEmbedder(embedder, progress)
     matches += crosslingual.find_translations(articles, embedder=embedder, cache=store)
     edges, outlets = lineage.build_forest(articles, matches, store.attributions(), registry)
     store.save_analysis(outlets, matches, edges)
@@ -349,6 +410,8 @@ def trace(
     on_error: Callable[[InputError], None] | None = None,
     on_note: Callable[[str], None] | None = None,
     incidental: bool = False,
+    jobs: int = 1,
+    progress: Progress = SILENT,
 ) -> TraceResult:
     """Ingest ``inputs`` and trace them.
 
@@ -364,10 +427,12 @@ def trace(
     """
     registry = registry or default_registry()
     with Store(db_path or ":memory:") as store:
-        report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch,
-                        on_error=on_error, on_note=on_note)
+        report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error,
+                        on_note=on_note, jobs=jobs, progress=progress)
+        notes: list[str] = []
         matches, edges, outlets, method = analyse(
-            store, registry=registry, crosslingual_embeddings=crosslingual
+            store, registry=registry, crosslingual_embeddings=crosslingual, notes=notes, jobs=jobs,
+            progress=progress,
         )
         focus = _focus(report.ids, matches, edges) if db_path else None
         articles = store.articles(focus) if focus is not None else store.articles()
@@ -383,6 +448,7 @@ def trace(
         edges=kept_edges,
         errors=report.errors,
         method=method,
+        notes=notes,
     )
 
 

@@ -41,8 +41,10 @@ from provenance.models import (
     Span,
 )
 
-# Fixed byte order, so a database file moves between machines.
-_HASH_DTYPE = np.dtype("<u8")
+# Fixed byte order, so a database file moves between machines. MinHash values are 32-bit
+# (affine32); databases written before the compact schema hold them as uint64.
+_HASH_DTYPE = np.dtype("<u4")
+_LEGACY_HASH_DTYPE = np.dtype("<u8")
 _VECTOR_DTYPE = np.dtype("<f4")
 # Stay well under SQLite's limit on bound parameters per statement.
 _QUERY_CHUNK = 500
@@ -144,6 +146,7 @@ class Store:
                 if self.path is not None:
                     db.execute("PRAGMA journal_mode = WAL")
                 migrate(db)
+                self._compact_fingerprints()
             # A damaged file can still open; catching it here costs a scan of the file but
             # saves storing into it ("1 added") and failing later on read.
             problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
@@ -251,14 +254,14 @@ class Store:
                 self._remove_article(article.id)
             self._db.table("articles").insert(_article_row(article, digest))
             self._db.table("paragraphs").insert_all(
-                _paragraph_row(article.id, p) for p in article.paragraphs
+                _paragraph_row(article, p) for p in article.paragraphs
             )
             self._db.table("attributions").insert_all(_attribution_row(a) for a in attributions)
             self._db.table("fingerprints").insert_all(
                 {
                     "article_id": article.id,
                     "paragraph_index": int(index),
-                    "hashvalues": np.asarray(values, dtype=_HASH_DTYPE).tobytes(),
+                    "hashvalues": _hash_bytes(values),
                 }
                 for index, values in (fingerprints or {}).items()
             )
@@ -284,6 +287,7 @@ class Store:
             wanted = list(dict.fromkeys(ids))
             by_id = {row["id"]: row for row in self._rows_in("articles", "id", wanted)}
             rows = [by_id[i] for i in wanted if i in by_id]
+        texts = {row["id"]: row["text"] for row in rows}
         paragraphs: dict[str, list[Paragraph]] = defaultdict(list)
         for row in self._rows_in(
             "paragraphs", "article_id", [r["id"] for r in rows], order_by="article_id, paragraph_index"
@@ -293,7 +297,11 @@ class Store:
                     index=row["paragraph_index"],
                     start=row["start_offset"],
                     end=row["end_offset"],
-                    text=row["text"],
+                    text=(
+                        row["text"]
+                        if row["text"] is not None
+                        else texts[row["article_id"]][row["start_offset"] : row["end_offset"]]
+                    ),
                     language=row["language"],
                     boilerplate=row["boilerplate"],
                 )
@@ -352,13 +360,29 @@ class Store:
         if article_ids is None:
             rows = self._db.table("fingerprints").rows_where()
         else:
-            rows = self._rows_in("fingerprints", "article_id", list(dict.fromkeys(article_ids)))
+            rows = self._rows_in(
+                "fingerprints", "article_id", list(dict.fromkeys(article_ids)), order_by="article_id, paragraph_index"
+            )
         return {
-            (row["article_id"], row["paragraph_index"]): np.frombuffer(
-                row["hashvalues"], dtype=_HASH_DTYPE
-            ).astype(np.uint64)
+            (row["article_id"], row["paragraph_index"]): _hash_values(row["hashvalues"])
             for row in rows
         }
+
+    def _compact_fingerprints(self) -> None:
+        """Rewrite fingerprints stored as uint64 (before the compact schema) as uint32.
+
+        Runs on open; once done, a scan of the blob lengths finds nothing to do."""
+        legacy = self._db.execute(
+            "SELECT article_id, paragraph_index, hashvalues FROM fingerprints WHERE length(hashvalues) = ?",
+            [8 * _num_perm()],
+        ).fetchall()
+        if not legacy:
+            return
+        with self._transaction("compact the stored fingerprints"):
+            self._db.conn.executemany(
+                "UPDATE fingerprints SET hashvalues = ? WHERE article_id = ? AND paragraph_index = ?",
+                [(_hash_bytes(_hash_values(blob)), article_id, index) for article_id, index, blob in legacy],
+            )
 
     # Analysis ----------------------------------------------------------------------------
 
@@ -568,6 +592,26 @@ class Store:
         return rows
 
 
+def _num_perm() -> int:
+    from provenance.fingerprint import NUM_PERM
+
+    return NUM_PERM
+
+
+def _hash_bytes(values) -> bytes:
+    """MinHash values as stored: little-endian uint32 (they are 32-bit, see fingerprint)."""
+    array = np.asarray(values)
+    if array.size and (int(array.min()) < 0 or int(array.max()) > 0xFFFFFFFF):
+        raise StoreError("MinHash values must fit in 32 bits (datasketch's affine32 scheme)")
+    return array.astype(_HASH_DTYPE).tobytes()
+
+
+def _hash_values(blob: bytes) -> np.ndarray:
+    """Stored MinHash values as a uint32 array; uint64 blobs (older databases) are read too."""
+    width = _LEGACY_HASH_DTYPE if len(blob) == 8 * _num_perm() else _HASH_DTYPE
+    return np.frombuffer(blob, dtype=width).astype(np.uint32)
+
+
 def _article_row(article: Article, digest: str) -> dict:
     return {
         "id": article.id,
@@ -587,13 +631,15 @@ def _article_row(article: Article, digest: str) -> dict:
     }
 
 
-def _paragraph_row(article_id: str, paragraph: Paragraph) -> dict:
+def _paragraph_row(article: Article, paragraph: Paragraph) -> dict:
+    # The text is stored once, in articles: a paragraph that is its slice stores NULL.
+    own_text = article.text[paragraph.start : paragraph.end] != paragraph.text
     return {
-        "article_id": article_id,
+        "article_id": article.id,
         "paragraph_index": int(paragraph.index),
         "start_offset": int(paragraph.start),
         "end_offset": int(paragraph.end),
-        "text": paragraph.text,
+        "text": paragraph.text if own_text else None,
         "language": paragraph.language,
         "boilerplate": paragraph.boilerplate,
     }

@@ -66,7 +66,8 @@ def store(tmp_path):
 
 def signatures(article: Article, seed: int = 0) -> dict[int, np.ndarray]:
     rng = np.random.default_rng(seed)
-    return {p.index: rng.integers(0, 2**64 - 1, size=16, dtype=np.uint64, endpoint=True)
+    # MinHash values are 32-bit (affine32), 128 per paragraph.
+    return {p.index: rng.integers(0, 2**32 - 1, size=128, dtype=np.uint32, endpoint=True)
             for p in article.content_paragraphs()}
 
 
@@ -101,7 +102,7 @@ def test_article_attributions_and_fingerprints_round_trip_through_the_file(tmp_p
         stored = store.fingerprints()
     assert stored.keys() == {(story.id, 0), (story.id, 1)}
     for index, values in fingerprints.items():
-        assert stored[(story.id, index)].dtype == np.uint64
+        assert stored[(story.id, index)].dtype == np.uint32
         np.testing.assert_array_equal(stored[(story.id, index)], values)
 
 
@@ -386,3 +387,55 @@ def test_a_version_1_database_gains_the_match_sides_and_keeps_its_matches(tmp_pa
     assert (match.a_score, match.b_score, match.a_kind, match.b_kind) == (None, None, None, None)
     # Without sides, a match reads the same both ways: its own kind and score.
     assert match.as_copy("x.txt") == match.as_copy("y.txt") == ("rewrite", 0.3)
+
+
+# Compact schema ------------------------------------------------------------------------------
+
+def test_paragraph_text_is_stored_once_unless_it_differs_from_the_article_slice(store, story):
+    story.paragraphs[1].text = "Officials declined to comment."  # not the slice: kept as written
+    store.add_article(story, [])
+    stored = dict(store._db.execute("SELECT paragraph_index, text FROM paragraphs").fetchall())
+    assert stored == {0: None, 1: "Officials declined to comment.", 2: None}
+    assert store.articles() == [story]
+
+
+def test_fingerprints_are_stored_as_32_bit_values_and_wider_ones_are_refused(store, story):
+    store.add_article(story, [], signatures(story))
+    blob_sizes = {n for (n,) in store._db.execute("SELECT length(hashvalues) FROM fingerprints")}
+    assert blob_sizes == {128 * 4}
+    other = make_article("other.txt", ["A paragraph long enough to carry a fingerprint of its own."])
+    with pytest.raises(StoreError, match="32 bits"):
+        store.add_article(other, [], {0: np.array([2**40] * 128, dtype=np.uint64)})
+    assert store.article("other.txt") is None
+
+
+def test_a_database_from_before_the_compact_schema_migrates_with_its_data(tmp_path, story):
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA foreign_keys = ON")
+    migrate(db, load_migrations()[:3])  # the schema before the compact one (0005)
+    old = signatures(story, seed=5)
+    db["articles"].insert({"id": story.id, "source": story.source, "text": story.text,
+                           "content_hash": story.content_hash, "format": "txt", "language": "en"})
+    db["paragraphs"].insert_all({"article_id": story.id, "paragraph_index": p.index,
+                                 "start_offset": p.start, "end_offset": p.end, "text": p.text,
+                                 "language": p.language, "boilerplate": p.boilerplate}
+                                for p in story.paragraphs)
+    db["fingerprints"].insert_all({"article_id": story.id, "paragraph_index": i,
+                                   "hashvalues": v.astype("<u8").tobytes()} for i, v in old.items())
+    db.conn.commit()
+    db.close()
+    size_before = sum(len(v.astype("<u8").tobytes()) for v in old.values())
+
+    with Store(path) as store:
+        [article] = store.articles()
+        assert [p.text for p in article.paragraphs] == [p.text for p in story.paragraphs]
+        stored = store.fingerprints()
+        for index, values in old.items():
+            np.testing.assert_array_equal(stored[(story.id, index)], values)
+        blobs = store._db.execute("SELECT sum(length(hashvalues)) FROM fingerprints").fetchone()[0]
+        assert blobs == size_before // 2
+        assert store._db.execute("SELECT count(*) FROM paragraphs WHERE text IS NOT NULL").fetchone()[0] == 0
+        # The rebuilt tables keep their cascades: removing the article removes the rest.
+        store.add_article(make_article(story.id, ["Replaced text of the story."]), [])
+        assert store.fingerprints() == {}
