@@ -7,6 +7,7 @@ stages themselves are functions over the dataclasses in models.py.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -19,6 +20,7 @@ from .ingest import iter_documents
 from .language import detect_article
 from .models import Article, Attribution, Edge, InputError, Match, Outlet
 from .outlets import OutletRegistry, default_registry
+from .candidates import CandidateEngine
 from .store import Store, StoreError
 
 SCHEMA_VERSION = 1
@@ -218,11 +220,22 @@ def analyse(
     *,
     registry: OutletRegistry | None = None,
     crosslingual_embeddings: bool = True,
+    engine: str | CandidateEngine | None = None,
+    window_days: int | None = None,
 ) -> tuple[list[Match], list[Edge], list[Outlet], str]:
-    """Align everything in the store, draw the forest, save it; returns it and the method."""
+    """Align everything in the store, draw the forest, save it; returns it and the method.
+
+    ``engine``: the candidate engine or its name (``candidates.ENGINES``); default chosen by
+    the corpus size (``candidates.choose``). ``window_days``: only pairs published at most
+    that many days apart can be parent and child."""
     registry = registry or default_registry()
     articles = store.articles()
-    matches = align.find_matches(articles, store.fingerprints())
+    # An engine passed in is the caller's to close; one made here is closed here.
+    made = _engine(engine, store, len(articles))
+    with contextlib.nullcontext(made) if made is engine else made as candidate_engine:
+        matches = align.find_matches(
+            articles, store.fingerprints(), engine=candidate_engine, window_days=window_days
+        )
     embedder = None
     if crosslingual_embeddings:
         from .embeddings import load_embedder
@@ -231,6 +244,8 @@ def analyse(
     matches += crosslingual.find_translations(articles, embedder=embedder, cache=store)
     edges, outlets = lineage.build_forest(articles, matches, store.attributions(), registry)
     store.save_analysis(outlets, matches, edges)
+    if not store.read_only:
+        store.save_decisions([a.id for a in articles], edges)
     method = "anchors+embeddings" if embedder is not None else "anchors only (install provenance[crosslingual] for embeddings)"
     return matches, edges, outlets, method
 
@@ -244,23 +259,38 @@ def trace(
     stdin: BinaryIO | None = None,
     fetch: Callable | None = None,
     on_error: Callable[[InputError], None] | None = None,
+    engine: str | CandidateEngine | None = None,
+    window_days: int | None = None,
 ) -> TraceResult:
     """Ingest ``inputs`` and trace them.
 
     Without ``db_path`` the work happens in an in-memory database: exactly those inputs,
     no file left behind. With it, the inputs are stored there and traced against every
-    article already stored (parents may come from the archive).
+    article already stored (parents may come from the archive): once the archive has
+    been analysed, only the articles not yet traced are aligned against it, through the
+    stored band index, and only their part of the forest is redrawn (``incremental``),
+    unless another ``engine`` than "stored" is asked for.
     """
     registry = registry or default_registry()
     with Store(db_path or ":memory:") as store:
         report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error)
-        matches, edges, outlets, method = analyse(
-            store, registry=registry, crosslingual_embeddings=crosslingual
-        )
+        if db_path and engine in (None, "stored") and store.has_decisions():
+            from .incremental import analyse_new
+
+            embedder, method = _embedder(crosslingual)
+            analyse_new(store, store.undecided_articles(), registry=registry, embedder=embedder, window_days=window_days)
+            edges, outlets = store.edges(), store.outlets()
+            matches = None
+        else:
+            matches, edges, outlets, method = analyse(
+                store, registry=registry, crosslingual_embeddings=crosslingual, engine=engine, window_days=window_days
+            )
         focus = _with_ancestors(report.ids, edges) if db_path else None
         articles = store.articles(focus) if focus is not None else store.articles()
         keep = {a.id for a in articles}
         attributions = [x for x in store.attributions() if x.article in keep]
+        if matches is None:
+            matches = _matches_touching(store, keep)
     return TraceResult(
         articles=articles,
         outlets=[o for o in outlets if _outlet_used(o, articles, attributions, edges, keep)],
@@ -270,6 +300,33 @@ def trace(
         errors=report.errors,
         method=method,
     )
+
+
+def _engine(engine: str | CandidateEngine | None, store: Store, article_count: int) -> CandidateEngine:
+    from . import candidates
+
+    if isinstance(engine, CandidateEngine):
+        return engine
+    if engine is None:
+        return candidates.choose(article_count, store=store)
+    return candidates.engine(engine, store=store)
+
+
+def _embedder(crosslingual_embeddings: bool):
+    if not crosslingual_embeddings:
+        return None, "anchors only (install provenance[crosslingual] for embeddings)"
+    from .embeddings import load_embedder
+
+    embedder = load_embedder()
+    if embedder is None:
+        return None, "anchors only (install provenance[crosslingual] for embeddings)"
+    return embedder, "anchors+embeddings"
+
+
+def _matches_touching(store: Store, ids: set[str]) -> list[Match]:
+    """Stored matches with a side in ``ids`` (without loading every match of the archive)."""
+    around = {x for pair in store.match_neighbours(ids) for x in pair}
+    return [m for m in store.matches(around) if m.a in ids or m.b in ids]
 
 
 def _with_ancestors(ids: list[str], edges: list[Edge]) -> list[str]:

@@ -28,6 +28,7 @@ import click
 import numpy as np
 import sqlite_utils
 
+from provenance import candidates
 from provenance.db import MigrationError, load_migrations, migrate, schema_version
 from provenance.extract import content_hash
 from provenance.models import (
@@ -262,6 +263,15 @@ class Store:
                 }
                 for index, values in (fingerprints or {}).items()
             )
+            # The stored candidate index (see provenance.candidates): a lookup at trace time.
+            self._insert_bands(
+                candidates.band_rows(
+                    candidates.Signature(article.id, int(index), values, day=candidates.day_of(article.published))
+                    for index, values in (fingerprints or {}).items()
+                    # A signature shorter than the bands (a test's) has no keys to store.
+                    if len(values) >= candidates.BANDS * candidates.ROWS
+                )
+            )
         if twin:
             return AddResult("duplicate", article.id, twin[0])
         return AddResult("replaced" if stored else "added", article.id)
@@ -359,6 +369,204 @@ class Store:
             for row in rows
         }
 
+    # Candidate index (bands) -------------------------------------------------------------
+
+    def _insert_bands(self, rows: Iterable[candidates.BandRow]) -> None:
+        self._db.conn.executemany(
+            "INSERT OR REPLACE INTO bands (article_id, paragraph_index, band, key, day) VALUES (?, ?, ?, ?, ?)",
+            ((r.article, int(r.paragraph), int(r.band), int(r.key), r.day) for r in rows),
+        )
+
+    def add_bands(self, rows: Iterable[candidates.BandRow]) -> None:
+        """Store band keys (those of paragraphs stored before the index existed)."""
+        with self._transaction("store band keys"):
+            self._insert_bands(rows)
+
+    @_reads("band keys")
+    def banded_paragraphs(self, article_ids: Iterable[str]) -> set[tuple[str, int]]:
+        """The (article, paragraph) keys of those articles that have band keys stored."""
+        found: set[tuple[str, int]] = set()
+        ids = list(dict.fromkeys(article_ids))
+        for start in range(0, len(ids), _QUERY_CHUNK):
+            chunk = ids[start : start + _QUERY_CHUNK]
+            found.update(
+                self._db.execute(
+                    f"SELECT DISTINCT article_id, paragraph_index FROM bands "
+                    f"WHERE article_id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+            )
+        return found
+
+    @_reads("band keys")
+    def band_pairs(self) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
+        """Every pair of paragraphs of different articles sharing a band key, once."""
+        cursor = self._db.execute(
+            "SELECT DISTINCT x.article_id, x.paragraph_index, y.article_id, y.paragraph_index "
+            "FROM bands x JOIN bands y ON y.key = x.key AND x.article_id < y.article_id"
+        )
+        for a, pa, b, pb in cursor:
+            yield (a, pa), (b, pb)
+
+    @_reads("band keys")
+    def band_partners(self, article_ids: list[str]) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
+        """Pairs of a paragraph of ``article_ids`` and any stored paragraph of another
+        article sharing a band key with it (an index lookup per key), once each."""
+        ids = set(article_ids)
+        seen: set[tuple] = set()
+        for start in range(0, len(article_ids), _QUERY_CHUNK):
+            chunk = article_ids[start : start + _QUERY_CHUNK]
+            cursor = self._db.execute(
+                "SELECT DISTINCT x.article_id, x.paragraph_index, y.article_id, y.paragraph_index "
+                "FROM bands x JOIN bands y ON y.key = x.key AND y.article_id != x.article_id "
+                f"WHERE x.article_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for a, pa, b, pb in cursor:
+                pair = ((a, pa), (b, pb)) if a < b else ((b, pb), (a, pa))
+                if b in ids:  # both sides new: found from either, keep it once
+                    if pair in seen:
+                        continue
+                    seen.add(pair)
+                yield pair
+
+    @_reads("band keys")
+    def band_table(self) -> Iterator[tuple[str, int, int, int, str | None, np.ndarray]]:
+        """(article, paragraph, band, key, day, hashvalues) for every stored band key,
+        by article and paragraph (for ``provenance sign``)."""
+        cursor = self._db.execute(
+            "SELECT b.article_id, b.paragraph_index, b.band, b.key, b.day, f.hashvalues FROM bands b "
+            "JOIN fingerprints f ON f.article_id = b.article_id AND f.paragraph_index = b.paragraph_index "
+            "ORDER BY b.article_id, b.paragraph_index, b.band"
+        )
+        for article, paragraph, band, key, day, blob in cursor:
+            yield article, paragraph, band, key, day, np.frombuffer(blob, dtype=_HASH_DTYPE).astype(np.uint64)
+
+    def prune_bands(self, before: str) -> dict[str, int]:
+        """Drop the band keys of paragraphs published before day ``before`` (YYYY-MM-DD).
+
+        Articles, their text and their analysis stay; they just stop being candidates for
+        new articles. Undated articles are never pruned. Returns the counts removed.
+        """
+        with self._transaction(f"prune band keys before {before}"):
+            counts = self._db.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT article_id || char(31) || paragraph_index), "
+                "COUNT(DISTINCT article_id) FROM bands WHERE day < ?",
+                [before],
+            ).fetchone()
+            self._db.execute("DELETE FROM bands WHERE day < ?", [before])
+        return {"keys": counts[0], "paragraphs": counts[1], "articles": counts[2]}
+
+    # Per-article decisions (incremental trace) -------------------------------------------
+
+    @_reads("decisions")
+    def undecided_articles(self) -> list[str]:
+        """Stored articles no analysis has decided yet, in the order they were stored, and
+        decided ones whose parent edge has since gone (their parent was replaced)."""
+        rows = self._db.execute(
+            "SELECT a.id FROM articles a LEFT JOIN decisions d ON d.article_id = a.id "
+            "WHERE d.article_id IS NULL OR (d.parent IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM edges e WHERE e.child = a.id)) ORDER BY a.rowid"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    @_reads("articles")
+    def language_count(self) -> int:
+        """How many article languages the store holds."""
+        return self._db.execute("SELECT COUNT(DISTINCT language) FROM articles").fetchone()[0]
+
+    @_reads("decisions")
+    def has_decisions(self) -> bool:
+        return self._db.execute("SELECT EXISTS (SELECT 1 FROM decisions)").fetchone()[0] == 1
+
+    def save_decisions(self, article_ids: Iterable[str], edges: list[Edge]) -> None:
+        """Record the parent (None: origin) the analysis chose for each of ``article_ids``."""
+        parent = {e.child: e.parent for e in edges}
+        stored = {r[0] for r in self._db.execute("SELECT id FROM articles")}
+        with self._transaction("save lineage decisions"):
+            self._db.conn.executemany(
+                "INSERT OR REPLACE INTO decisions (article_id, parent) VALUES (?, ?)",
+                ((i, parent.get(i)) for i in dict.fromkeys(article_ids) if i in stored),
+            )
+
+    @_reads("matches")
+    def match_neighbours(
+        self, article_ids: Iterable[str], kinds: Iterable[str] | None = None
+    ) -> set[tuple[str, str]]:
+        """(a, b) of every stored match (of ``kinds``, default any) with a side in ``article_ids``."""
+        ids = list(dict.fromkeys(article_ids))
+        kind_list = list(kinds) if kinds is not None else None
+        kind_filter = f" AND kind IN ({', '.join('?' * len(kind_list))})" if kind_list else ""
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(ids), _QUERY_CHUNK):
+            chunk = ids[start : start + _QUERY_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            found.update(
+                self._db.execute(
+                    f"SELECT a, b FROM matches WHERE a IN ({marks}){kind_filter} "
+                    f"UNION SELECT a, b FROM matches WHERE b IN ({marks}){kind_filter}",
+                    chunk + (kind_list or []) + chunk + (kind_list or []),
+                ).fetchall()
+            )
+        return found
+
+    def add_analysis(
+        self, outlets: list[Outlet], matches: list[Match], edges: list[Edge], redrawn: Iterable[str]
+    ) -> None:
+        """An incremental analysis: add ``matches`` (new pairs) to those stored, replace the
+        edges and decisions of the ``redrawn`` articles with ``edges``, and add or update
+        ``outlets``. The rest of the stored analysis stays as it is."""
+        redrawn = list(dict.fromkeys(redrawn))
+        with self._transaction("save the analysis"):
+            next_match = (self._db.execute("SELECT COALESCE(MAX(id), 0) FROM matches").fetchone()[0]) + 1
+            next_pair = (self._db.execute("SELECT COALESCE(MAX(id), 0) FROM match_pairs").fetchone()[0]) + 1
+            # A pair aligned again (an article whose parent was replaced) replaces its match.
+            for match in matches:
+                self._db.execute("DELETE FROM matches WHERE a = ? AND b = ?", [match.a, match.b])
+            match_rows, pair_rows, span_rows = [], [], []
+            for match_id, match in enumerate(matches, start=next_match):
+                match_rows.append(_match_row(match_id, match))
+                for pair in match.pairs:
+                    pair_id = next_pair + len(pair_rows)
+                    pair_rows.append(
+                        {"id": pair_id, "match_id": match_id, "a_paragraph": int(pair.a_paragraph),
+                         "b_paragraph": int(pair.b_paragraph), "score": float(pair.score), "method": pair.method}
+                    )
+                    span_rows.extend(
+                        {"pair_id": pair_id, "a_start": int(s.a_start), "a_end": int(s.a_end),
+                         "b_start": int(s.b_start), "b_end": int(s.b_end), "quoted": bool(s.quoted)}
+                        for s in pair.spans
+                    )
+            self._db.table("matches").insert_all(match_rows)
+            self._db.table("match_pairs").insert_all(pair_rows)
+            self._db.table("match_spans").insert_all(span_rows)
+            for start in range(0, len(redrawn), _QUERY_CHUNK):
+                chunk = redrawn[start : start + _QUERY_CHUNK]
+                self._db.execute(f"DELETE FROM edges WHERE child IN ({', '.join('?' * len(chunk))})", chunk)
+            self._db.table("edges").insert_all(
+                {
+                    "parent": e.parent,
+                    "child": e.child,
+                    "kind": e.kind,
+                    "confidence": float(e.confidence),
+                    "evidence": json.dumps(list(e.evidence), ensure_ascii=False),
+                    "alternatives": json.dumps(list(e.alternatives), ensure_ascii=False),
+                }
+                for e in edges
+            )
+            self._db.table("outlets").insert_all(
+                (
+                    {
+                        "id": o.id,
+                        "name": o.name,
+                        "domains": json.dumps(list(o.domains), ensure_ascii=False),
+                        "in_corpus": bool(o.in_corpus),
+                    }
+                    for o in outlets
+                ),
+                replace=True,
+            )
+
     # Analysis ----------------------------------------------------------------------------
 
     def save_analysis(self, outlets: list[Outlet], matches: list[Match], edges: list[Edge]) -> None:
@@ -417,14 +625,30 @@ class Store:
             )
 
     @_reads("matches")
-    def matches(self) -> list[Match]:
+    def matches(self, article_ids: Iterable[str] | None = None) -> list[Match]:
+        """Stored matches, or those with both sides in ``article_ids``, in stored order."""
+        if article_ids is None:
+            match_rows = list(self._db.table("matches").rows_where(order_by="id"))
+            span_rows = self._db.table("match_spans").rows_where(order_by="id")
+            pair_rows = self._db.table("match_pairs").rows_where(order_by="id")
+        else:
+            ids = set(article_ids)
+            match_rows = sorted(
+                (r for r in self._rows_in("matches", "a", sorted(ids)) if r["b"] in ids), key=lambda r: r["id"]
+            )
+            pair_rows = sorted(
+                self._rows_in("match_pairs", "match_id", [r["id"] for r in match_rows]), key=lambda r: r["id"]
+            )
+            span_rows = sorted(
+                self._rows_in("match_spans", "pair_id", [r["id"] for r in pair_rows]), key=lambda r: r["id"]
+            )
         spans: dict[int, list[Span]] = defaultdict(list)
-        for row in self._db.table("match_spans").rows_where(order_by="id"):
+        for row in span_rows:
             spans[row["pair_id"]].append(
                 Span(row["a_start"], row["a_end"], row["b_start"], row["b_end"], bool(row["quoted"]))
             )
         pairs: dict[int, list[ParagraphPair]] = defaultdict(list)
-        for row in self._db.table("match_pairs").rows_where(order_by="id"):
+        for row in pair_rows:
             pairs[row["match_id"]].append(
                 ParagraphPair(
                     a_paragraph=row["a_paragraph"],
@@ -456,7 +680,7 @@ class Store:
                 a_kind=row["a_kind"],
                 b_kind=row["b_kind"],
             )
-            for row in self._db.table("matches").rows_where(order_by="id")
+            for row in match_rows
         ]
 
     @_reads("edges")
