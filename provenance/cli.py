@@ -76,7 +76,19 @@ def _stdin_for(inputs: tuple[str, ...]):
     is_flag=True,
     help="Cross-lingual alignment from anchors (numbers, names) only, without the embedding model.",
 )
-def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "memory", "stored", "duckdb", "spark"]),
+    default="auto",
+    show_default=True,
+    help="Candidate engine. auto: in-memory indexes up to 20,000 articles, DuckDB beyond; "
+    "with --db, new articles are looked up in the stored index once the archive is traced.",
+)
+@click.option("--master", default=None, help="Spark master URL for --engine spark (default local[2]; see docs/scale.md).")
+@click.option("--window", "window", default=None, metavar="7d",
+              help="Only articles published within this window of each other (days: 7d, weeks: 2w) can be parent and child.")
+def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embeddings: bool,
+          engine: str, master: str | None, window: str | None) -> None:
     """Trace where the articles INPUTS came from.
 
     INPUTS are files (.txt, .html, .json, .jsonl), directories (read recursively), http(s)
@@ -84,13 +96,31 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
     which, back to the origin, each edge with its evidence. Bad inputs are reported on
     stderr, one line each; the rest is traced and the exit code is 1.
     """
-    result = pipeline.trace(
-        list(inputs),
-        db_path=db_path,
-        crosslingual=not no_embeddings,
-        stdin=_stdin_for(inputs),
-        on_error=_warn,
-    )
+    from . import candidates
+
+    chosen = None if engine == "auto" else engine
+    if master is not None:
+        if engine != "spark":
+            raise click.UsageError("--master goes with --engine spark")
+        try:
+            chosen = candidates.engine("spark", master=master)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from exc
+    try:
+        result = pipeline.trace(
+            list(inputs),
+            db_path=db_path,
+            crosslingual=not no_embeddings,
+            stdin=_stdin_for(inputs),
+            on_error=_warn,
+            engine=chosen,
+            window_days=_window_days(window),
+        )
+    except RuntimeError as exc:  # an engine's optional extra is not installed
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if isinstance(chosen, candidates.CandidateEngine):
+            chosen.close()
     if as_json:
         _emit_json(result.to_json())
     else:
@@ -99,6 +129,61 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
         )
     if result.errors:
         sys.exit(1)
+
+
+def _window_days(window: str | None) -> int | None:
+    """'7d' -> 7, '2w' -> 14, '10' -> 10; None stays None."""
+    if window is None:
+        return None
+    text = window.strip().lower()
+    unit = {"d": 1, "w": 7}.get(text[-1:], None)
+    number = text[:-1] if unit else text
+    if not number.isdigit():
+        raise click.BadParameter(f"{window!r}: give days or weeks, e.g. 7d or 2w", param_hint="--window")
+    return int(number) * (unit or 1)
+
+
+@main.command()
+@_db_option(True)
+@click.option("--before", required=True, metavar="DATE", help="Drop index entries of articles published before this day (YYYY-MM-DD).")
+def prune(db_path: str | None, before: str) -> None:
+    """Drop old entries of the candidate index (band keys), not articles.
+
+    Articles published before DATE stay in the database with their analysis; they are no
+    longer candidate parents of articles traced later. Undated articles are kept.
+    """
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(before).isoformat()
+    except ValueError as exc:
+        raise click.BadParameter(f"{before!r} is not a date (YYYY-MM-DD)", param_hint="--before") from exc
+    with _open_store(db_path) as store:
+        if store.read_only:
+            raise click.ClickException(f"{report.printable(store.path)} is read-only: nothing pruned")
+        counts = store.prune_bands(day)
+    click.echo(
+        f"pruned {counts['keys']} index entries ({counts['paragraphs']} paragraphs of "
+        f"{counts['articles']} articles published before {day}); articles kept"
+    )
+
+
+@main.command()
+@_db_option(True)
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for signatures/ and bands/ (Parquet, partitioned by day).")
+def sign(db_path: str | None, out_dir: str) -> None:
+    """Write paragraph signatures and band keys as Parquet partitioned by day, for the
+    DuckDB and Spark candidate engines (see docs/scale.md)."""
+    from .candidates.sign import write_signatures
+
+    with _open_store(db_path) as store:
+        try:
+            done = write_signatures(store, out_dir)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"{done.signatures} paragraph signatures, {done.keys} band keys, {done.days} day(s) "
+               f"— {report.printable(out_dir)}")
 
 
 @main.command()

@@ -431,16 +431,25 @@ class Store:
                 yield pair
 
     @_reads("band keys")
-    def band_table(self) -> Iterator[tuple[str, int, int, int, str | None, np.ndarray]]:
-        """(article, paragraph, band, key, day, hashvalues) for every stored band key,
-        by article and paragraph (for ``provenance sign``)."""
-        cursor = self._db.execute(
-            "SELECT b.article_id, b.paragraph_index, b.band, b.key, b.day, f.hashvalues FROM bands b "
-            "JOIN fingerprints f ON f.article_id = b.article_id AND f.paragraph_index = b.paragraph_index "
-            "ORDER BY b.article_id, b.paragraph_index, b.band"
+    def band_table(self) -> Iterator[tuple[str, int, int, int, str | None]]:
+        """(article, paragraph, band, key, day) of every stored band key, by day
+        (undated first), then article and paragraph (``provenance sign``)."""
+        yield from self._db.execute(
+            "SELECT article_id, paragraph_index, band, key, day FROM bands "
+            "ORDER BY day, article_id, paragraph_index, band"
         )
-        for article, paragraph, band, key, day, blob in cursor:
-            yield article, paragraph, band, key, day, np.frombuffer(blob, dtype=_HASH_DTYPE).astype(np.uint64)
+
+    @_reads("fingerprints")
+    def signature_table(self) -> Iterator[tuple[str, int, str | None, np.ndarray]]:
+        """(article, paragraph, day, hashvalues) of every paragraph with band keys stored,
+        in the order of ``band_table``."""
+        cursor = self._db.execute(
+            "SELECT f.article_id, f.paragraph_index, b.day, f.hashvalues FROM fingerprints f "
+            "JOIN bands b ON b.article_id = f.article_id AND b.paragraph_index = f.paragraph_index AND b.band = 0 "
+            "ORDER BY b.day, f.article_id, f.paragraph_index"
+        )
+        for article, paragraph, day, blob in cursor:
+            yield article, paragraph, day, np.frombuffer(blob, dtype=_HASH_DTYPE).astype(np.uint64)
 
     def prune_bands(self, before: str) -> dict[str, int]:
         """Drop the band keys of paragraphs published before day ``before`` (YYYY-MM-DD).

@@ -55,26 +55,36 @@ class DuckDBEngine(CandidateEngine):
         import pyarrow as pa
 
         if self.source is not None:
-            glob = str(self.source / "**" / "*.parquet")
-            self.conn.execute(
-                f"CREATE OR REPLACE VIEW band_keys AS SELECT article, paragraph, key "
-                f"FROM read_parquet('{glob}', hive_partitioning = true)"
-            )
-        else:
-            rows = list(band_rows(signatures))
-            table = pa.table(
-                {
-                    "article": pa.array([r.article for r in rows], pa.string()),
-                    "paragraph": pa.array([r.paragraph for r in rows], pa.int32()),
-                    "key": pa.array([r.key for r in rows], pa.int64()),
-                }
-            )
-            self.conn.register("band_keys", table)
+            yield from self.join_parquet(self.source, new=new)
+            return
+        rows = list(band_rows(signatures))
+        table = pa.table(
+            {
+                "article": pa.array([r.article for r in rows], pa.string()),
+                "paragraph": pa.array([r.paragraph for r in rows], pa.int32()),
+                "key": pa.array([r.key for r in rows], pa.int64()),
+            }
+        )
+        self.conn.register("band_keys", table)
+        yield from self._join("band_keys", new)
+
+    def join_parquet(self, folder: str | Path, *, new: Collection[str] | None = None) -> Iterator[CandidatePair]:
+        """The pairs of a ``provenance sign`` bands folder, read by DuckDB as it joins."""
+        glob = str(Path(folder) / "**" / "*.parquet").replace("'", "''")
+        self.conn.execute(
+            f"CREATE OR REPLACE VIEW parquet_keys AS SELECT article, paragraph, key "
+            f"FROM read_parquet('{glob}', hive_partitioning = true)"
+        )
+        yield from self._join("parquet_keys", new)
+
+    def _join(self, table: str, new: Collection[str] | None) -> Iterator[CandidatePair]:
+        import pyarrow as pa
+
         query = SELF_JOIN
         if new is not None:
             self.conn.register("new_articles", pa.table({"article": pa.array(sorted(set(new)), pa.string())}))
             query = LOOKUP
-        result = self.conn.execute(query.format(table="band_keys"))
+        result = self.conn.execute(query.format(table=table))
         while batch := result.fetchmany(10_000):
             for a, pa_, b, pb in batch:
                 candidate = ((a, pa_), (b, pb)) if a < b else ((b, pb), (a, pa_))

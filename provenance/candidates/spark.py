@@ -3,7 +3,8 @@
 Spark is the engine passim and text-dedup use past one machine. ``master`` is any Spark
 master URL: ``local[2]`` (the default: two cores of this machine), ``spark://host:7077``,
 ``yarn``, ``k8s://...`` (see docs/scale.md). The join reads either the signatures passed
-in or a ``provenance sign`` Parquet directory, which a cluster reads from shared storage.
+in (shipped to the JVM as one Arrow table) or a ``provenance sign`` bands folder, which a
+cluster reads from shared storage (``join_parquet``).
 """
 from __future__ import annotations
 
@@ -12,28 +13,40 @@ from pathlib import Path
 
 from .base import CandidateEngine, CandidatePair, Signature, band_rows, keep
 
+# For small jobs in local mode (tests, a laptop): JVM start and query compilation dominate,
+# so skip the optimising JIT and whole-stage code generation. Not for real clusters.
+QUICK_LOCAL = {
+    "spark.sql.shuffle.partitions": "2",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.driver.extraJavaOptions": "-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+}
+
 
 def import_pyspark():
     try:
-        import pyspark  # noqa: F401
         from pyspark.sql import SparkSession
     except ImportError as exc:  # the optional extra
-        raise RuntimeError("the spark engine needs pyspark: pip install 'provenance[spark]'") from exc
+        raise RuntimeError("the spark engine needs pyspark and Java 17: pip install 'provenance[spark]'") from exc
     return SparkSession
 
 
 class SparkEngine(CandidateEngine):
     name = "spark"
 
-    def __init__(self, source: str | Path | None = None, *, master: str = "local[2]", config: dict[str, str] | None = None):
+    def __init__(
+        self, source: str | Path | None = None, *, master: str = "local[2]", config: dict[str, str] | None = None
+    ):
+        """``source``: a ``provenance sign`` bands folder to join instead of the signatures
+        passed to ``pairs``; ``config``: Spark settings (``spark.executor.memory``, ...)."""
         SparkSession = import_pyspark()
         self.source = str(source) if source is not None else None
         builder = (
             SparkSession.builder.master(master)
             .appName("provenance-candidates")
-            # Small joins on a laptop: a few shuffle partitions, no web UI.
-            .config("spark.sql.shuffle.partitions", "8")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")  # stderr is the user's
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         )
         for key, value in (config or {}).items():
             builder = builder.config(key, value)
@@ -43,37 +56,45 @@ class SparkEngine(CandidateEngine):
     def pairs(
         self, signatures: Iterable[Signature], *, new: Collection[str] | None = None
     ) -> Iterator[CandidatePair]:
-        from pyspark.sql import functions as F
-        from pyspark.sql.types import IntegerType, LongType, StringType, StructField, StructType
-
         if self.source is not None:
-            bands = self.spark.read.option("basePath", self.source).parquet(self.source)
-        else:
-            schema = StructType(
-                [
-                    StructField("article", StringType(), False),
-                    StructField("paragraph", IntegerType(), False),
-                    StructField("key", LongType(), False),
-                ]
-            )
-            rows = [(r.article, r.paragraph, r.key) for r in band_rows(signatures)]
-            bands = self.spark.createDataFrame(rows, schema)
+            yield from self.join_parquet(self.source, new=new)
+            return
+        import pyarrow as pa
+
+        rows = list(band_rows(signatures))
+        table = pa.table(
+            {
+                "article": pa.array([r.article for r in rows], pa.string()),
+                "paragraph": pa.array([r.paragraph for r in rows], pa.int32()),
+                "key": pa.array([r.key for r in rows], pa.int64()),
+            }
+        )
+        yield from self._join(self.spark.createDataFrame(table), new)
+
+    def join_parquet(self, folder: str | Path, *, new: Collection[str] | None = None) -> Iterator[CandidatePair]:
+        """The pairs of a ``provenance sign`` bands folder (a local path or a cluster URL)."""
+        folder = str(folder)
+        yield from self._join(self.spark.read.option("basePath", folder).parquet(folder), new)
+
+    def _join(self, bands, new: Collection[str] | None) -> Iterator[CandidatePair]:
+        from pyspark.sql import functions as F
+
         bands = bands.select("article", "paragraph", "key")
         x, y = bands.alias("x"), bands.alias("y")
-        condition = F.col("x.key") == F.col("y.key")
+        same_key = F.col("x.key") == F.col("y.key")
         if new is None:
-            joined = x.join(y, condition & (F.col("x.article") < F.col("y.article")))
+            joined = x.join(y, same_key & (F.col("x.article") < F.col("y.article")))
         else:
             fresh = sorted(set(new))
-            joined = x.join(y, condition & (F.col("x.article") != F.col("y.article"))).where(
+            joined = x.join(y, same_key & (F.col("x.article") != F.col("y.article"))).where(
                 F.col("x.article").isin(fresh)
                 & ((F.col("x.article") < F.col("y.article")) | ~F.col("y.article").isin(fresh))
             )
         result = joined.select(
             F.col("x.article"), F.col("x.paragraph"), F.col("y.article"), F.col("y.paragraph")
         ).distinct()
-        for a, pa_, b, pb in result.toLocalIterator():
-            candidate = ((a, pa_), (b, pb)) if a < b else ((b, pb), (a, pa_))
+        for a, a_paragraph, b, b_paragraph in result.toLocalIterator(prefetchPartitions=True):
+            candidate = ((a, a_paragraph), (b, b_paragraph)) if a < b else ((b, b_paragraph), (a, a_paragraph))
             if keep(candidate, new):
                 yield candidate
 
