@@ -72,7 +72,7 @@ def analyse_new(
     sub_matches = [m for m in store.matches(redrawn) if (m.a, m.b) not in known] + [
         m for m in matches if m.a in redrawn and m.b in redrawn
     ]
-    attributions = [x for article_id in sorted(redrawn) for x in store.attributions(article_id)]
+    attributions = store.attributions_of(redrawn)
     edges, outlets = lineage.build_forest(sub_articles, sub_matches, attributions, registry)
     store.add_analysis(outlets, matches, edges, redrawn)
     store.save_decisions(redrawn, edges)

@@ -188,7 +188,7 @@ def ingest(
     # An outlet's own furniture repeats across its articles (this batch and the archive).
     articles = [article for article, _ in batch]
     outlets = {a.outlet for a in articles if a.outlet}
-    archive = [a for a in store.articles() if a.outlet in outlets] if outlets else []
+    archive = store.articles(store.article_ids_of_outlets(outlets)) if outlets else []
     segment.mark_repeated(articles + archive)
 
     for article, credits in batch:
@@ -279,18 +279,21 @@ def trace(
 
             embedder, method = _embedder(crosslingual)
             analyse_new(store, store.undecided_articles(), registry=registry, embedder=embedder, window_days=window_days)
-            edges, outlets = store.edges(), store.outlets()
-            matches = None
+            # Read back only what concerns the inputs and their ancestors, not the archive.
+            focus = _with_ancestors(report.ids, store.edges_of(_ancestry(store, report.ids)))
+            articles = store.articles(focus)
+            keep = {a.id for a in articles}
+            edges, outlets = store.edges_of(keep), store.outlets()
+            attributions = store.attributions_of(keep)
+            matches = _matches_touching(store, keep)
         else:
             matches, edges, outlets, method = analyse(
                 store, registry=registry, crosslingual_embeddings=crosslingual, engine=engine, window_days=window_days
             )
-        focus = _with_ancestors(report.ids, edges) if db_path else None
-        articles = store.articles(focus) if focus is not None else store.articles()
-        keep = {a.id for a in articles}
-        attributions = [x for x in store.attributions() if x.article in keep]
-        if matches is None:
-            matches = _matches_touching(store, keep)
+            focus = _with_ancestors(report.ids, edges) if db_path else None
+            articles = store.articles(focus) if focus is not None else store.articles()
+            keep = {a.id for a in articles}
+            attributions = [x for x in store.attributions() if x.article in keep]
     return TraceResult(
         articles=articles,
         outlets=[o for o in outlets if _outlet_used(o, articles, attributions, edges, keep)],
@@ -321,6 +324,17 @@ def _embedder(crosslingual_embeddings: bool):
     if embedder is None:
         return None, "anchors only (install provenance[crosslingual] for embeddings)"
     return embedder, "anchors+embeddings"
+
+
+def _ancestry(store: Store, ids: list[str]) -> set[str]:
+    """``ids`` and their ancestors, walking the stored edges up one generation a query."""
+    seen: set[str] = set()
+    frontier = set(ids)
+    while frontier:
+        seen |= frontier
+        parents = {e.parent for e in store.edges_of(frontier)}
+        frontier = {p for p in parents if not p.startswith("outlet:")} - seen
+    return seen
 
 
 def _matches_touching(store: Store, ids: set[str]) -> list[Match]:

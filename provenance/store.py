@@ -328,6 +328,19 @@ class Store:
             for row in rows
         ]
 
+    @_reads("articles")
+    def article_ids_of_outlets(self, outlets: Iterable[str]) -> list[str]:
+        """Ids of the stored articles of those outlets, in the order they were stored
+        (an index-free scan of one column, not a load of the archive)."""
+        wanted = sorted(set(outlets))
+        ids: list[tuple[int, str]] = []
+        for start in range(0, len(wanted), _QUERY_CHUNK):
+            chunk = wanted[start : start + _QUERY_CHUNK]
+            ids += self._db.execute(
+                f"SELECT rowid, id FROM articles WHERE outlet IN ({', '.join('?' * len(chunk))})", chunk
+            ).fetchall()
+        return [i for _, i in sorted(ids)]
+
     def article(self, id: str) -> Article | None:
         found = self.articles([id])
         return found[0] if found else None
@@ -336,22 +349,7 @@ class Store:
     def attributions(self, article_id: str | None = None) -> list[Attribution]:
         """Attributions of one article, or of all, in the order they were stored."""
         where, args = ("article_id = ?", [article_id]) if article_id is not None else (None, None)
-        return [
-            Attribution(
-                article=row["article_id"],
-                outlet=row["outlet"],
-                surface=row["surface"],
-                phrase=row["phrase"],
-                kind=row["kind"],
-                paragraph=row["paragraph_index"],
-                start=row["start_offset"],
-                end=row["end_offset"],
-                language=row["language"],
-                text_source=bool(row["text_source"]),
-                self=bool(row["self"]),
-            )
-            for row in self._db.table("attributions").rows_where(where, args, order_by="id")
-        ]
+        return [_attribution(row) for row in self._db.table("attributions").rows_where(where, args, order_by="id")]
 
     @_reads("fingerprints")
     def fingerprints(
@@ -706,6 +704,28 @@ class Store:
             for row in self._db.table("edges").rows_where(order_by="id")
         ]
 
+    @_reads("edges")
+    def edges_of(self, children: Iterable[str]) -> list[Edge]:
+        """The stored edges whose child is one of ``children``, in stored order."""
+        rows = sorted(self._rows_in("edges", "child", sorted(set(children))), key=lambda r: r["id"])
+        return [
+            Edge(
+                parent=row["parent"],
+                child=row["child"],
+                kind=row["kind"],
+                confidence=row["confidence"],
+                evidence=json.loads(row["evidence"]),
+                alternatives=json.loads(row["alternatives"]),
+            )
+            for row in rows
+        ]
+
+    @_reads("attributions")
+    def attributions_of(self, article_ids: Iterable[str]) -> list[Attribution]:
+        """The attributions of ``article_ids``, in the order they were stored."""
+        rows = sorted(self._rows_in("attributions", "article_id", sorted(set(article_ids))), key=lambda r: r["id"])
+        return [_attribution(row) for row in rows]
+
     @_reads("outlets")
     def outlets(self) -> list[Outlet]:
         return [
@@ -762,6 +782,22 @@ class Store:
                 self._db.table(table).rows_where(f"{column} IN ({marks})", chunk, order_by=order_by)
             )
         return rows
+
+
+def _attribution(row: dict) -> Attribution:
+    return Attribution(
+        article=row["article_id"],
+        outlet=row["outlet"],
+        surface=row["surface"],
+        phrase=row["phrase"],
+        kind=row["kind"],
+        paragraph=row["paragraph_index"],
+        start=row["start_offset"],
+        end=row["end_offset"],
+        language=row["language"],
+        text_source=bool(row["text_source"]),
+        self=bool(row["self"]),
+    )
 
 
 def _article_row(article: Article, digest: str) -> dict:
