@@ -16,7 +16,9 @@ has been analysed, each article's decision (its parent, or none) is stored; a la
 The result is the from-scratch analysis of the same articles with the stored engine, except
 that shared vocabulary is weighed over the articles aligned together (the new articles and
 their candidates), not over the whole archive (``align.Vocabulary``): with 30 or more of
-them the rarity weights, hence some scores, can differ from a full re-analysis.
+them the rarity weights, hence some scores, can differ from a full re-analysis; and past
+TRANSLATION_SEARCH_ALL stored articles, translations are searched within days of the new
+articles only (see ``_new_translations``).
 """
 from __future__ import annotations
 
@@ -28,6 +30,12 @@ from .candidates.stored import StoredEngine
 from .models import DERIVED_KINDS, Edge, Match, Outlet
 from .outlets import OutletRegistry
 from .store import Store
+
+
+# Translations of new articles are searched over the whole store up to this many articles,
+# and over the articles published within this many days of a new one beyond.
+TRANSLATION_SEARCH_ALL = 5_000
+TRANSLATION_WINDOW_DAYS = 7
 
 
 @dataclass
@@ -82,20 +90,26 @@ def analyse_new(
 
 
 def _new_translations(store: Store, new: set[str], embedder, window_days: int | None) -> list[Match]:
-    """Translations with a new side. Translation candidates come from anchors and
-    embeddings, not band keys, so they are searched over the stored articles; only when
-    the store holds more than one language (otherwise there is nothing to translate)."""
+    """Translations with a new side (pairs of the archive were verified before).
+
+    Translation candidates come from anchors and embeddings, not band keys, and their
+    scores are relative to the articles searched, so the search covers the whole store up
+    to TRANSLATION_SEARCH_ALL articles (the result of a full analysis); beyond that, the
+    stored articles published within ``window_days`` (default TRANSLATION_WINDOW_DAYS)
+    of a new one, undated new articles being searched against undated stored ones.
+    """
     if store.language_count() < 2:
-        return []
-    articles = store.articles()
-    found = crosslingual.find_translations(articles, embedder=embedder, cache=store)
+        return []  # one language: nothing to translate
+    if store.article_count() <= TRANSLATION_SEARCH_ALL:
+        articles = store.articles()
+    else:
+        days = window_days if window_days is not None else TRANSLATION_WINDOW_DAYS
+        fresh = store.articles(sorted(new))
+        around = store.article_ids_published_near([a.published for a in fresh], days)
+        articles = fresh + store.articles(sorted(set(around) - new))
+    found = crosslingual.find_translations(articles, embedder=embedder, cache=store, new=new)
     by_id = {a.id: a for a in articles}
-    return [
-        m
-        for m in found
-        if (m.a in new or m.b in new)
-        and (window_days is None or align.within_window(by_id[m.a], by_id[m.b], window_days))
-    ]
+    return [m for m in found if window_days is None or align.within_window(by_id[m.a], by_id[m.b], window_days)]
 
 
 def _components(store: Store, new: set[str], new_matches: list[Match]) -> set[str]:

@@ -482,6 +482,29 @@ class Store:
         """How many article languages the store holds."""
         return self._db.execute("SELECT COUNT(DISTINCT language) FROM articles").fetchone()[0]
 
+    @_reads("articles")
+    def article_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    @_reads("articles")
+    def article_ids_published_near(self, published: Iterable[str | None], days: int) -> list[str]:
+        """Ids of stored articles published within ``days`` of one of ``published`` (dates);
+        a None among them asks for the undated articles too."""
+        wanted = list(published)
+        ids: set[str] = set()
+        if any(candidates.day_of(p) is None for p in wanted):
+            ids.update(r[0] for r in self._db.execute("SELECT id FROM articles WHERE published IS NULL"))
+        for day in {candidates.day_of(p) for p in wanted} - {None}:
+            ids.update(
+                r[0]
+                for r in self._db.execute(
+                    "SELECT id FROM articles WHERE substr(published, 1, 10) "
+                    "BETWEEN date(?, ?) AND date(?, ?)",
+                    [day, f"-{days} days", day, f"+{days} days"],
+                )
+            )
+        return sorted(ids)
+
     @_reads("decisions")
     def has_decisions(self) -> bool:
         return self._db.execute("SELECT EXISTS (SELECT 1 FROM decisions)").fetchone()[0] == 1

@@ -1,6 +1,7 @@
 """Candidate engines: band keys, the stored index, incremental tracing, window and prune."""
 import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -151,3 +152,16 @@ def test_prune_drops_old_band_keys_not_articles(tmp_path):
         assert counts["articles"] == 2 and counts["keys"] == before - store._db["bands"].count > 0
         assert len(store.articles()) == 4
         assert {a for a, _ in store.banded_paragraphs([p for p in paths])} == set(paths[2:])
+
+
+def test_incremental_trace_finds_a_translation_of_an_archived_article(tmp_path):
+    seeds = sorted(str(p) for p in (Path(__file__).parent.parent / "seeds").glob("*.txt"))
+    archive, new = seeds[:1] + seeds[2:], seeds[1:2]  # the Vietnamese original comes later
+    first = tmp_path / "incremental.db"
+    pipeline.trace(archive, db_path=str(first), crosslingual=False, engine="stored")
+    result = pipeline.trace(new, db_path=str(first), crosslingual=False)
+    assert any(m.kind == "translation" and set(new) <= {m.a, m.b} for m in result.matches)
+    scratch = tmp_path / "scratch.db"
+    pipeline.trace(archive + new, db_path=str(scratch), crosslingual=False, engine="stored")
+    with Store(first) as a, Store(scratch) as b:
+        assert summary(a) == summary(b)
