@@ -104,7 +104,7 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
             raise click.UsageError("--master goes with --engine spark")
         try:
             chosen = candidates.engine("spark", master=master)
-        except RuntimeError as exc:
+        except candidates.EngineUnavailable as exc:
             raise click.ClickException(str(exc)) from exc
     try:
         result = pipeline.trace(
@@ -116,7 +116,7 @@ def trace(inputs: tuple[str, ...], db_path: str | None, as_json: bool, no_embedd
             engine=chosen,
             window_days=_window_days(window),
         )
-    except RuntimeError as exc:  # an engine's optional extra is not installed
+    except candidates.EngineUnavailable as exc:  # an engine's optional extra is not installed
         raise click.ClickException(str(exc)) from exc
     finally:
         if isinstance(chosen, candidates.CandidateEngine):
@@ -175,12 +175,13 @@ def prune(db_path: str | None, before: str) -> None:
 def sign(db_path: str | None, out_dir: str) -> None:
     """Write paragraph signatures and band keys as Parquet partitioned by day, for the
     DuckDB and Spark candidate engines (see docs/scale.md)."""
+    from .candidates import EngineUnavailable
     from .candidates.sign import write_signatures
 
     with _open_store(db_path) as store:
         try:
             done = write_signatures(store, out_dir)
-        except RuntimeError as exc:
+        except EngineUnavailable as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"{done.signatures} paragraph signatures, {done.keys} band keys, {done.days} day(s) "
                f"— {report.printable(out_dir)}")

@@ -277,8 +277,10 @@ def trace(
         if db_path and engine in (None, "stored") and store.has_decisions():
             from .incremental import analyse_new
 
-            embedder, method = _embedder(crosslingual)
-            analyse_new(store, store.undecided_articles(), registry=registry, embedder=embedder, window_days=window_days)
+            undecided = store.undecided_articles()
+            embedder, method = _embedder(crosslingual) if undecided else (None, "as stored")
+            if undecided:
+                analyse_new(store, undecided, registry=registry, embedder=embedder, window_days=window_days)
             # Read back only what concerns the inputs and their ancestors, not the archive.
             focus = _with_ancestors(report.ids, store.edges_of(_ancestry(store, report.ids)))
             articles = store.articles(focus)

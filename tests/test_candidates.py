@@ -1,4 +1,5 @@
 """Candidate engines: band keys, the stored index, incremental tracing, window and prune."""
+import importlib.util
 import json
 import random
 from pathlib import Path
@@ -165,3 +166,26 @@ def test_incremental_trace_finds_a_translation_of_an_archived_article(tmp_path):
     pipeline.trace(archive + new, db_path=str(scratch), crosslingual=False, engine="stored")
     with Store(first) as a, Store(scratch) as b:
         assert summary(a) == summary(b)
+
+
+def test_prune_sign_and_window_on_the_command_line(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from provenance.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    rng = random.Random(2)
+    paths = write_story(tmp_path, rng, "cli", 1, 1)
+    runner = CliRunner()
+    bad = runner.invoke(main, ["trace", *paths, "--window", "soon", "--no-embeddings"])
+    assert bad.exit_code == 2 and "7d or 2w" in bad.output
+    assert runner.invoke(main, ["trace", *paths, "--master", "local[1]", "--no-embeddings"]).exit_code == 2
+    traced = runner.invoke(main, ["trace", *paths, "--db", "c.db", "--window", "1w", "--no-embeddings"])
+    assert traced.exit_code == 0, traced.output
+    if importlib.util.find_spec("pyarrow") is not None:
+        signed = runner.invoke(main, ["sign", "--db", "c.db", "-o", "signed"])
+        assert signed.exit_code == 0 and "2 day(s)" in signed.output
+        assert sorted(p.name for p in (tmp_path / "signed" / "bands").iterdir()) == ["day=2025-03-01", "day=2025-03-02"]
+    pruned = runner.invoke(main, ["prune", "--before", "2025-03-02", "--db", "c.db"])
+    assert pruned.exit_code == 0 and "of 1 articles published before 2025-03-02" in pruned.output
+    assert runner.invoke(main, ["prune", "--before", "March", "--db", "c.db"]).exit_code == 2

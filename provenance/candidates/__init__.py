@@ -19,6 +19,7 @@ from .base import (
     BandRow,
     CandidateEngine,
     CandidatePair,
+    EngineUnavailable,
     ParagraphKey,
     Signature,
     band_keys,
@@ -36,7 +37,7 @@ ENGINES = ("memory", "stored", "duckdb", "spark")
 MEMORY_MAX_ARTICLES = 20_000
 
 __all__ = [
-    "BANDS", "ROWS", "ENGINES", "MEMORY_MAX_ARTICLES", "BandRow", "CandidateEngine", "CandidatePair",
+    "BANDS", "ROWS", "ENGINES", "MEMORY_MAX_ARTICLES", "BandRow", "CandidateEngine", "CandidatePair", "EngineUnavailable",
     "MemoryEngine", "ParagraphKey", "Signature", "band_keys", "band_rows", "choose", "day_of", "engine",
 ]
 
@@ -68,5 +69,5 @@ def choose(article_count: int, *, store: Store | None = None) -> CandidateEngine
         return MemoryEngine()
     try:
         return engine("duckdb")
-    except RuntimeError:
+    except EngineUnavailable:
         return engine("stored", store=store)

@@ -32,6 +32,10 @@ ParagraphKey = tuple[str, int]  # (article id, paragraph index)
 CandidatePair = tuple[ParagraphKey, ParagraphKey]  # ordered: first < second
 
 
+class EngineUnavailable(RuntimeError):
+    """The engine's optional dependency (DuckDB, pyspark, Java) is not installed."""
+
+
 def band_keys(hashvalues: np.ndarray, bands: int = BANDS, rows: int = ROWS) -> list[int]:
     """The ``bands`` band keys of one signature (signed 64-bit ints), see the module doc."""
     values = np.asarray(hashvalues, dtype=_LE_UINT64)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 
-from .base import CandidateEngine, CandidatePair, Signature, band_rows, keep
+from .base import CandidateEngine, EngineUnavailable, CandidatePair, Signature, band_rows, keep
 
 # Same query in every band engine: paragraphs of different articles sharing a key, once.
 SELF_JOIN = """
@@ -30,7 +30,7 @@ def import_duckdb():
     try:
         import duckdb
     except ImportError as exc:  # the optional extra
-        raise RuntimeError("the duckdb engine needs DuckDB: pip install 'provenance[scale]'") from exc
+        raise EngineUnavailable("the duckdb engine needs DuckDB: pip install 'provenance[scale]'") from exc
     return duckdb
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .base import EngineUnavailable
+
 if TYPE_CHECKING:
     from ..store import Store
 
@@ -36,7 +38,7 @@ def import_pyarrow():
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError as exc:
-        raise RuntimeError("provenance sign needs pyarrow: pip install 'provenance[scale]'") from exc
+        raise EngineUnavailable("provenance sign needs pyarrow: pip install 'provenance[scale]'") from exc
     return pa, pq
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 
-from .base import CandidateEngine, CandidatePair, Signature, band_rows, keep
+from .base import CandidateEngine, EngineUnavailable, CandidatePair, Signature, band_rows, keep
 
 # For small jobs in local mode (tests, a laptop): JVM start and query compilation dominate,
 # so skip the optimising JIT and whole-stage code generation. Not for real clusters.
@@ -27,7 +27,7 @@ def import_pyspark():
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # the optional extra
-        raise RuntimeError("the spark engine needs pyspark and Java 17: pip install 'provenance[spark]'") from exc
+        raise EngineUnavailable("the spark engine needs pyspark and Java 17: pip install 'provenance[spark]'") from exc
     return SparkSession
 
 
