@@ -94,6 +94,7 @@ def find_matches(
     new: Collection[str] | None = None,
     window_days: int | None = None,
     pairs: set[tuple[str, str]] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[Match]:
     """Verified monolingual matches between every pair of articles that share text.
 
@@ -102,6 +103,7 @@ def find_matches(
     are rare in the corpus for heavy rewrites), or are given as ``pairs``. With ``new``
     only pairs with a side in ``new`` are compared; with ``window_days`` only pairs
     published at most that many days apart (undated articles are never excluded).
+    ``vocabulary``: word weights of a larger corpus (default: those of ``articles``).
     Each candidate pair is then verified on its whole content, see ``compare``.
     """
     saved: dict[str, dict[int, np.ndarray]] = defaultdict(dict)
@@ -120,13 +122,18 @@ def find_matches(
     pairs = {p for p in pairs if p[0] in by_article and p[1] in by_article}
     if window_days is not None:
         pairs = {p for p in pairs if within_window(by_id[p[0]], by_id[p[1]], window_days)}
-    weights = Vocabulary(by_article)
+    weights = vocabulary if vocabulary is not None else Vocabulary(by_article)
     matches = []
     for a_id, b_id in sorted(pairs):
         match = compare(by_id[a_id], by_article[a_id], by_id[b_id], by_article[b_id], weights)
         if match is not None:
             matches.append(match)
     return matches
+
+
+def words_of(units: list[Unit]) -> set[str]:
+    """The distinct words of an article's units: what it adds to document frequencies."""
+    return {t.text for u in units for t in u.tokens}
 
 
 def signatures_of(units: list[Unit], by_id: dict[str, Article]) -> list[Signature]:
@@ -180,6 +187,16 @@ class Vocabulary:
         if self.weighted:
             for article_units in by_article.values():
                 self.df.update({t.text for u in article_units for t in u.tokens})
+
+    @classmethod
+    def from_counts(cls, size: int, df: dict[str, int]) -> Vocabulary:
+        """The weights of a corpus of ``size`` articles from stored document frequencies
+        (``Store.vocabulary``), without the corpus in memory: an incremental trace."""
+        vocabulary = cls({})
+        vocabulary.size = size
+        vocabulary.weighted = size >= cls.MIN_IDF_ARTICLES
+        vocabulary.df = Counter(df) if vocabulary.weighted else Counter()
+        return vocabulary
 
     def weight(self, word: str) -> float:
         if not self.weighted:

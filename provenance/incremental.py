@@ -13,10 +13,11 @@ has been analysed, each article's decision (its parent, or none) is stored; a la
    the new articles belong to, calling ``lineage.build_forest`` on that sub-corpus; every
    other article keeps its stored edge.
 
-The result is the from-scratch analysis of the same articles with the stored engine, except
-that shared vocabulary is weighed over the articles aligned together (the new articles and
-their candidates), not over the whole archive (``align.Vocabulary``): with 30 or more of
-them the rarity weights, hence some scores, can differ from a full re-analysis; and past
+Shared vocabulary is weighed with document frequencies kept in the store at ingest
+(``Store.vocabulary``), those of the whole store as a full analysis would use. The result
+is the from-scratch analysis of the same articles with the stored engine, except that the
+archive's own pairs keep the weights of when they were aligned (with 30 or more articles,
+the IDF moves a little as articles arrive; ``tree --refresh`` recomputes); and past
 TRANSLATION_SEARCH_ALL stored articles, translations are searched within days of the new
 articles only (see ``_new_translations``).
 """
@@ -69,8 +70,11 @@ def analyse_new(
 
     partner_ids = sorted({x for pair in pairs for x in pair} - new)
     involved = new_articles + store.articles(partner_ids)
+    prints = store.fingerprints([a.id for a in involved])
+    words = set().union(*(align.words_of(align.prepare(a)) for a in involved)) if involved else set()
+    size, df = store.vocabulary(words)
     matches = align.find_matches(
-        involved, store.fingerprints([a.id for a in involved]), pairs=pairs, window_days=window_days
+        involved, prints, pairs=pairs, window_days=window_days, vocabulary=align.Vocabulary.from_counts(size, df)
     )
     matches += _new_translations(store, new, embedder, window_days)
 

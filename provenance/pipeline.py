@@ -193,8 +193,15 @@ def ingest(
 
     for article, credits in batch:
         try:
-            signatures = {u.paragraph.index: u.minhash.hashvalues for u in align.prepare(article)}
+            units = align.prepare(article)
+            signatures = {u.paragraph.index: u.minhash.hashvalues for u in units}
+            previous = store.article(article.id)
             result = store.add_article(article, credits, signatures)
+            if result.status != "unchanged":  # document frequencies for incremental traces
+                if result.status == "replaced" and previous is not None:
+                    store.count_words(align.words_of(align.prepare(previous)), -1)
+                if units:
+                    store.count_words(align.words_of(units), +1)
         except StoreError as exc:
             fail(InputError(article.id, f"not stored: {exc}"))
             continue

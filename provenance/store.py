@@ -464,6 +464,38 @@ class Store:
             self._db.execute("DELETE FROM bands WHERE day < ?", [before])
         return {"keys": counts[0], "paragraphs": counts[1], "articles": counts[2]}
 
+    # Document frequencies (incremental trace) ---------------------------------------------
+
+    def count_words(self, words: Iterable[str], change: int) -> None:
+        """Add ``change`` (+1: an article stored, -1: one removed) to the document frequency
+        of each of ``words`` (one article's distinct words) and to the article count."""
+        rows = [(w, change) for w in set(words)]
+        if not rows:
+            return
+        with self._transaction("count words"):
+            self._db.conn.executemany(
+                "INSERT INTO vocabulary (word, articles) VALUES (?, ?) "
+                "ON CONFLICT (word) DO UPDATE SET articles = articles + excluded.articles",
+                rows,
+            )
+            self._db.execute("DELETE FROM vocabulary WHERE articles <= 0")
+            self._db.execute("UPDATE vocabulary_size SET articles = max(0, articles + ?)", [change])
+
+    @_reads("vocabulary")
+    def vocabulary(self, words: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """(articles counted, document frequency of each of ``words`` that occurs)."""
+        wanted = sorted(set(words))
+        df: dict[str, int] = {}
+        for start in range(0, len(wanted), _QUERY_CHUNK):
+            chunk = wanted[start : start + _QUERY_CHUNK]
+            df.update(
+                self._db.execute(
+                    f"SELECT word, articles FROM vocabulary WHERE word IN ({', '.join('?' * len(chunk))})", chunk
+                ).fetchall()
+            )
+        size = self._db.execute("SELECT articles FROM vocabulary_size").fetchone()[0]
+        return size, df
+
     # Per-article decisions (incremental trace) -------------------------------------------
 
     @_reads("decisions")

@@ -189,3 +189,44 @@ def test_prune_sign_and_window_on_the_command_line(tmp_path, monkeypatch):
     pruned = runner.invoke(main, ["prune", "--before", "2025-03-02", "--db", "c.db"])
     assert pruned.exit_code == 0 and "of 1 articles published before 2025-03-02" in pruned.output
     assert runner.invoke(main, ["prune", "--before", "March", "--db", "c.db"]).exit_code == 2
+
+
+def test_stored_document_frequencies_follow_ingest_and_replacement(tmp_path):
+    from collections import Counter
+
+    rng = random.Random(4)
+    paths = write_story(tmp_path, rng, "df", 1, 2)
+    db = tmp_path / "df.db"
+    with Store(db) as store:
+        pipeline.ingest(paths, store)
+    replaced = json.loads((tmp_path / "df-2.json").read_text())
+    (tmp_path / "df-2.json").write_text(json.dumps({**replaced, "text": paragraph(rng) + "\n\n" + paragraph(rng)}))
+    with Store(db) as store:
+        assert pipeline.ingest(paths, store).added == [paths[2]]
+        expected = Counter()
+        for article in store.articles():
+            expected.update(align.words_of(align.prepare(article)))
+        size, df = store.vocabulary(set(expected) | {"absent"})
+    assert size == 3 and df == dict(expected)
+
+
+def test_new_pairs_are_weighed_as_in_a_full_analysis_of_a_large_archive(tmp_path):
+    rng = random.Random(21)
+    archive = [p for k in range(11) for p in write_story(tmp_path, rng, f"s{k}", 1 + k, 2, 10 * k)]
+    source = json.loads((tmp_path / "s3-0.json").read_text())
+    late = tmp_path / "late.json"
+    late.write_text(json.dumps({"title": "late", "published": "2025-03-06", "outlet": "Outlet 99",
+                                "text": edited(rng, source["text"], 0.12)}))
+    first, scratch = tmp_path / "incremental.db", tmp_path / "scratch.db"
+    pipeline.trace(archive, db_path=str(first), crosslingual=False, engine="stored")
+    pipeline.trace([str(late)], db_path=str(first), crosslingual=False)
+    pipeline.trace(archive + [str(late)], db_path=str(scratch), crosslingual=False, engine="stored")
+
+    def with_late(store):
+        return sorted((m.a, m.b, m.kind, m.a_score, m.b_score, tuple(m.evidence)) for m in store.matches()
+                      if str(late) in (m.a, m.b))
+
+    with Store(first) as a, Store(scratch) as b:
+        found = with_late(a)
+        assert found and found == with_late(b)
+        assert any("rarity-weighted" in line for m in found for line in m[-1])  # weighed, not skipped

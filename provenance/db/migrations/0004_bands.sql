@@ -22,3 +22,17 @@ CREATE TABLE decisions (
     article_id TEXT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
     parent     TEXT
 );
+
+-- Document frequencies of words over the stored articles that have content paragraphs
+-- (align.Vocabulary's IDF), kept at ingest so that an incremental trace weighs words as
+-- a full analysis would, without reading the archive. ``vocabulary_size`` has one row:
+-- how many articles the frequencies count.
+CREATE TABLE vocabulary (
+    word     TEXT PRIMARY KEY,
+    articles INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE vocabulary_size (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    articles INTEGER NOT NULL
+);
+INSERT INTO vocabulary_size (id, articles) VALUES (1, 0);
