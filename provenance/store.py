@@ -397,28 +397,39 @@ class Store:
         return found
 
     @_reads("band keys")
-    def band_pairs(self) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
-        """Every pair of paragraphs of different articles sharing a band key, once."""
+    def band_pairs(self, max_bucket: int | None = None) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
+        """Every pair of paragraphs of different articles sharing a band key, once; keys
+        held by more than ``max_bucket`` paragraphs are skipped (see ``crowded_keys``)."""
+        skip = ""
+        args: list = []
+        if max_bucket is not None:
+            skip = "WHERE x.key NOT IN (SELECT key FROM bands GROUP BY key HAVING COUNT(*) > ?)"
+            args = [max_bucket]
         cursor = self._db.execute(
             "SELECT DISTINCT x.article_id, x.paragraph_index, y.article_id, y.paragraph_index "
-            "FROM bands x JOIN bands y ON y.key = x.key AND x.article_id < y.article_id"
+            f"FROM bands x JOIN bands y ON y.key = x.key AND x.article_id < y.article_id {skip}",
+            args,
         )
         for a, pa, b, pb in cursor:
             yield (a, pa), (b, pb)
 
     @_reads("band keys")
-    def band_partners(self, article_ids: list[str]) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
+    def band_partners(
+        self, article_ids: list[str], max_bucket: int | None = None
+    ) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
         """Pairs of a paragraph of ``article_ids`` and any stored paragraph of another
-        article sharing a band key with it (an index lookup per key), once each."""
+        article sharing a band key with it (an index lookup per key), once each; keys held
+        by more than ``max_bucket`` paragraphs are skipped."""
         ids = set(article_ids)
         seen: set[tuple] = set()
+        skip = "" if max_bucket is None else "AND (SELECT COUNT(*) FROM bands z WHERE z.key = x.key) <= ?"
         for start in range(0, len(article_ids), _QUERY_CHUNK):
             chunk = article_ids[start : start + _QUERY_CHUNK]
             cursor = self._db.execute(
                 "SELECT DISTINCT x.article_id, x.paragraph_index, y.article_id, y.paragraph_index "
                 "FROM bands x JOIN bands y ON y.key = x.key AND y.article_id != x.article_id "
-                f"WHERE x.article_id IN ({', '.join('?' * len(chunk))})",
-                chunk,
+                f"WHERE x.article_id IN ({', '.join('?' * len(chunk))}) {skip}",
+                chunk + ([] if max_bucket is None else [max_bucket]),
             )
             for a, pa, b, pb in cursor:
                 pair = ((a, pa), (b, pb)) if a < b else ((b, pb), (a, pa))
@@ -427,6 +438,27 @@ class Store:
                         continue
                     seen.add(pair)
                 yield pair
+
+    @_reads("band keys")
+    def crowded_keys(self, max_bucket: int, article_ids: list[str] | None = None) -> int:
+        """How many band keys (of ``article_ids``' paragraphs, default all) more than
+        ``max_bucket`` paragraphs share: the candidates a cap left out."""
+        if article_ids is None:
+            return self._db.execute(
+                "SELECT COUNT(*) FROM (SELECT key FROM bands GROUP BY key HAVING COUNT(*) > ?)", [max_bucket]
+            ).fetchone()[0]
+        keys: set[int] = set()
+        for start in range(0, len(article_ids), _QUERY_CHUNK):
+            chunk = article_ids[start : start + _QUERY_CHUNK]
+            keys.update(
+                r[0]
+                for r in self._db.execute(
+                    f"SELECT DISTINCT x.key FROM bands x WHERE x.article_id IN ({', '.join('?' * len(chunk))}) "
+                    "AND (SELECT COUNT(*) FROM bands z WHERE z.key = x.key) > ?",
+                    chunk + [max_bucket],
+                )
+            )
+        return len(keys)
 
     @_reads("band keys")
     def band_table(self) -> Iterator[tuple[str, int, int, int, str | None]]:

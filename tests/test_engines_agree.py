@@ -51,7 +51,9 @@ def indexed(tmp_path_factory):
     parquet = tmp_path_factory.mktemp("signed")
     report = write_signatures(store, parquet)
     assert report.signatures == len(signatures) and report.keys == 37 * len(signatures)
-    expected = set(StoredEngine(store).pairs(signatures))
+    engine = StoredEngine(store)
+    expected = set(engine.pairs(signatures))
+    assert engine.capped_keys == 0
     yield store, signatures, parquet, expected
     store.close()
 
@@ -61,6 +63,20 @@ def test_the_generated_corpus_has_candidates(indexed):
     reused = {(a, b) for (a, _), (b, _) in expected}
     assert len(reused) > 0.1 * ARTICLES  # the copies are found...
     assert len(reused) < 0.5 * ARTICLES  # ...and independent articles are not paired
+
+
+def capped(store, signatures, cap):
+    """The stored engine's pairs when keys held by more than ``cap`` paragraphs are skipped."""
+    engine = StoredEngine(store, max_bucket=cap)
+    pairs = set(engine.pairs(signatures))
+    assert engine.capped_keys > 0
+    return pairs
+
+
+def test_crowded_keys_are_skipped(indexed):
+    store, signatures, _, expected = indexed
+    fewer = capped(store, signatures, 2)
+    assert fewer < expected  # keys of a paragraph copied into 2+ others are dropped
 
 
 def test_incremental_lookup_is_the_self_join_restricted_to_new_articles(indexed):
@@ -80,6 +96,8 @@ def test_duckdb_gives_the_same_pairs(indexed):
         new = {"a1999", "a1500"}
         assert set(engine.pairs(signatures, new=new)) == {p for p in expected if {p[0][0], p[1][0]} & new}
         assert set(engine.join_parquet(parquet / "bands")) == expected
+        engine.max_bucket = 2
+        assert set(engine.pairs(signatures)) == capped(indexed[0], signatures, 2)
 
 
 @pytest.mark.skipif(
@@ -93,3 +111,5 @@ def test_spark_gives_the_same_pairs(indexed):
     with SparkEngine(master="local[2]", config=QUICK_LOCAL) as engine:
         assert set(engine.pairs(signatures)) == expected
         assert set(engine.join_parquet(parquet / "bands")) == expected
+        engine.max_bucket = 2
+        assert set(engine.pairs(signatures)) == capped(indexed[0], signatures, 2)

@@ -26,6 +26,10 @@ import numpy as np
 
 BANDS = 37
 ROWS = 3
+# A band key shared by more paragraphs than this is a formula (a standard disclaimer, a
+# market-report template), not evidence; the band engines skip it, as passim's maxDF
+# does, so that one crowded bucket cannot make the join quadratic. ``None``: no cap.
+MAX_BUCKET = 1000
 _LE_UINT64 = np.dtype("<u8")
 
 ParagraphKey = tuple[str, int]  # (article id, paragraph index)
@@ -105,6 +109,9 @@ class CandidateEngine(ABC):
     """
 
     name: str = "engine"
+    # Band keys left out because more than max_bucket paragraphs share them (band engines;
+    # set by ``pairs``, None where the engine does not count them).
+    capped_keys: int | None = None
 
     @abstractmethod
     def pairs(

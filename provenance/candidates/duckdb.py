@@ -11,18 +11,22 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 
-from .base import CandidateEngine, EngineUnavailable, CandidatePair, Signature, band_rows, keep
+from .base import MAX_BUCKET, CandidateEngine, EngineUnavailable, CandidatePair, Signature, band_rows, keep
 
 # Same query in every band engine: paragraphs of different articles sharing a key, once.
+# Keys shared by more than max_bucket paragraphs are left out (see base.MAX_BUCKET).
+CROWDED = "SELECT key FROM {table} GROUP BY key HAVING COUNT(*) > {max_bucket}"
 SELF_JOIN = """
 SELECT DISTINCT x.article, x.paragraph, y.article, y.paragraph
 FROM {table} x JOIN {table} y ON x.key = y.key AND x.article < y.article
+WHERE x.key NOT IN (SELECT key FROM crowded)
 """
 LOOKUP = """
 SELECT DISTINCT x.article, x.paragraph, y.article, y.paragraph
 FROM {table} x JOIN {table} y ON x.key = y.key AND x.article <> y.article
 WHERE x.article IN (SELECT article FROM new_articles)
   AND (x.article < y.article OR y.article NOT IN (SELECT article FROM new_articles))
+  AND x.key NOT IN (SELECT key FROM crowded)
 """
 
 
@@ -37,11 +41,19 @@ def import_duckdb():
 class DuckDBEngine(CandidateEngine):
     name = "duckdb"
 
-    def __init__(self, source: str | Path | None = None, *, memory_limit: str = "1GB", temp_directory: str | None = None):
+    def __init__(
+        self,
+        source: str | Path | None = None,
+        *,
+        memory_limit: str = "1GB",
+        temp_directory: str | None = None,
+        max_bucket: int | None = MAX_BUCKET,
+    ):
         """``source``: a ``provenance sign`` directory to join instead of the signatures
         passed to ``pairs``; ``memory_limit`` bounds DuckDB's memory, the rest spills to
         ``temp_directory`` (DuckDB's default: next to its database, here a temp folder)."""
         duckdb = import_duckdb()
+        self.max_bucket = max_bucket
         self.source = Path(source) if source is not None else None
         self.conn = duckdb.connect(":memory:")
         self.conn.execute(f"SET memory_limit = '{memory_limit}'")
@@ -84,6 +96,9 @@ class DuckDBEngine(CandidateEngine):
         if new is not None:
             self.conn.register("new_articles", pa.table({"article": pa.array(sorted(set(new)), pa.string())}))
             query = LOOKUP
+        cap = self.max_bucket if self.max_bucket is not None else 2**62
+        self.conn.execute(f"CREATE OR REPLACE TEMP TABLE crowded AS {CROWDED.format(table=table, max_bucket=int(cap))}")
+        self.capped_keys = self.conn.execute("SELECT COUNT(*) FROM crowded").fetchone()[0]
         result = self.conn.execute(query.format(table=table))
         while batch := result.fetchmany(10_000):
             for a, pa_, b, pb in batch:

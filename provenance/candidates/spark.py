@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 
-from .base import CandidateEngine, EngineUnavailable, CandidatePair, Signature, band_rows, keep
+from .base import MAX_BUCKET, CandidateEngine, EngineUnavailable, CandidatePair, Signature, band_rows, keep
 
 # For small jobs in local mode (tests, a laptop): JVM start and query compilation dominate,
 # so skip the optimising JIT and whole-stage code generation. Not for real clusters.
@@ -35,11 +35,17 @@ class SparkEngine(CandidateEngine):
     name = "spark"
 
     def __init__(
-        self, source: str | Path | None = None, *, master: str = "local[2]", config: dict[str, str] | None = None
+        self,
+        source: str | Path | None = None,
+        *,
+        master: str = "local[2]",
+        config: dict[str, str] | None = None,
+        max_bucket: int | None = MAX_BUCKET,
     ):
         """``source``: a ``provenance sign`` bands folder to join instead of the signatures
         passed to ``pairs``; ``config``: Spark settings (``spark.executor.memory``, ...)."""
         SparkSession = import_pyspark()
+        self.max_bucket = max_bucket
         self.source = str(source) if source is not None else None
         builder = (
             SparkSession.builder.master(master)
@@ -80,6 +86,12 @@ class SparkEngine(CandidateEngine):
         from pyspark.sql import functions as F
 
         bands = bands.select("article", "paragraph", "key")
+        if self.max_bucket is not None:
+            # Keys shared by more than max_bucket paragraphs are left out (base.MAX_BUCKET).
+            sizes = bands.groupBy("key").count()
+            crowded = sizes.where(F.col("count") > self.max_bucket).select("key")
+            self.capped_keys = crowded.count()
+            bands = bands.join(crowded, "key", "left_anti")
         x, y = bands.alias("x"), bands.alias("y")
         same_key = F.col("x.key") == F.col("y.key")
         if new is None:

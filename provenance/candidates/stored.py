@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from .base import CandidateEngine, CandidatePair, Signature, band_rows, keep, ordered
+from .base import MAX_BUCKET, CandidateEngine, CandidatePair, Signature, band_rows, keep, ordered
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -19,20 +19,24 @@ if TYPE_CHECKING:
 class StoredEngine(CandidateEngine):
     name = "stored"
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, *, max_bucket: int | None = MAX_BUCKET):
         self.store = store
+        self.max_bucket = max_bucket
 
     def pairs(
         self, signatures: Iterable[Signature], *, new: Collection[str] | None = None
     ) -> Iterator[CandidatePair]:
         items = list(signatures)
         self._ensure_stored(items)
-        if new is not None:
-            for pair in self.store.band_partners(sorted(set(new))):
+        fresh = sorted(set(new)) if new is not None else None
+        if self.max_bucket is not None:
+            self.capped_keys = self.store.crowded_keys(self.max_bucket, fresh)
+        if fresh is not None:
+            for pair in self.store.band_partners(fresh, self.max_bucket):
                 yield ordered(*pair)
             return
         wanted = {s.key for s in items}
-        for a, b in self.store.band_pairs():
+        for a, b in self.store.band_pairs(self.max_bucket):
             if a in wanted and b in wanted:
                 candidate = ordered(a, b)
                 if keep(candidate, None):
