@@ -66,7 +66,11 @@ def analyse_new(
         saved = {i: v for (a, i), v in new_prints.items() if a == article.id}
         units_by_article[article.id] = align.prepare(article, saved)
     by_id = {a.id: a for a in new_articles}
-    pairs = align.candidate_article_pairs(units_by_article, by_id, StoredEngine(store), new)
+    engine = StoredEngine(store)
+    pairs = align.candidate_article_pairs(units_by_article, by_id, engine, new)
+    from .pipeline import note_capped  # pipeline imports this module lazily: no cycle
+
+    note_capped(engine)
 
     partner_ids = sorted({x for pair in pairs for x in pair} - new)
     involved = new_articles + store.articles(partner_ids)

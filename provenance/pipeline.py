@@ -243,6 +243,7 @@ def analyse(
         matches = align.find_matches(
             articles, store.fingerprints(), engine=candidate_engine, window_days=window_days
         )
+        note_capped(candidate_engine)
     embedder = None
     if crosslingual_embeddings:
         from .embeddings import load_embedder
@@ -333,6 +334,19 @@ def _embedder(crosslingual_embeddings: bool):
     if embedder is None:
         return None, "anchors only (install provenance[crosslingual] for embeddings)"
     return embedder, "anchors+embeddings"
+
+
+def note_capped(engine: CandidateEngine) -> None:
+    """Say on stderr when a band engine skipped crowded keys: candidates may be missing."""
+    if engine.capped_keys:
+        from .candidates.base import MAX_BUCKET
+
+        cap = getattr(engine, "max_bucket", MAX_BUCKET)
+        print(
+            f"note: {engine.capped_keys} band key(s) shared by more than {cap} paragraphs were "
+            "skipped as formulas (candidate cap); pairs sharing only those were not compared",
+            file=sys.stderr,
+        )
 
 
 def _ancestry(store: Store, ids: list[str]) -> set[str]:

@@ -230,3 +230,22 @@ def test_new_pairs_are_weighed_as_in_a_full_analysis_of_a_large_archive(tmp_path
         found = with_late(a)
         assert found and found == with_late(b)
         assert any("rarity-weighted" in line for m in found for line in m[-1])  # weighed, not skipped
+
+
+def test_a_crowded_band_key_is_skipped_and_said(tmp_path, capsys):
+    rng = random.Random(9)
+    template = paragraph(rng)
+    paths = []
+    for k in range(5):  # five reports sharing one stock paragraph, nothing else
+        path = tmp_path / f"t{k}.json"
+        path.write_text(json.dumps({"title": f"t{k}", "published": "2025-03-01", "outlet": f"Outlet {k}",
+                                    "text": template + "\n\n" + paragraph(rng)}))
+        paths.append(str(path))
+    with Store.memory() as store:
+        pipeline.ingest(paths, store)
+        uncapped = pipeline.analyse(store, crosslingual_embeddings=False, engine=StoredEngine(store, max_bucket=None))[0]
+        engine = StoredEngine(store, max_bucket=3)
+        matches = pipeline.analyse(store, crosslingual_embeddings=False, engine=engine)[0]
+    assert len(uncapped) == 10  # every pair shares the stock paragraph...
+    assert matches == [] and engine.capped_keys > 0  # ...which the cap leaves out
+    assert "skipped as formulas" in capsys.readouterr().err
