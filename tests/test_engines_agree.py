@@ -1,7 +1,9 @@
 """The band-join engines (stored, DuckDB, Spark) give the same candidate pairs on a
 generated 2,000-article corpus, from signatures and from `provenance sign`'s Parquet."""
 import importlib.util
+import os
 import random
+import shutil
 
 import pytest
 
@@ -104,6 +106,8 @@ def test_duckdb_gives_the_same_pairs(indexed):
     importlib.util.find_spec("pyspark") is None,
     reason="pyspark not installed (extra 'spark'; it also needs Java 17)",
 )
+@pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
+                    reason="no Java on this machine: Spark needs Java 17")
 def test_spark_gives_the_same_pairs(indexed):
     from provenance.candidates.spark import QUICK_LOCAL, SparkEngine
 
