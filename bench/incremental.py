@@ -124,11 +124,13 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 5000])
     parser.add_argument("--new", type=int, default=10)
     parser.add_argument("--big", action="store_true", help="add a 100,000-article archive")
+    parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep the archives (to profile them)")
     args = parser.parse_args()
     sizes = args.sizes + ([100_000] if args.big else [])
     root = str(Path(__file__).resolve().parent.parent)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(args.keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         print(f"{'archive':>8} {'build':>28} {'alone s':>8} {'alone MB':>9} {'incr s':>7} {'incr MB':>8} {'ratio':>6} matches")
         for size in sizes:
             pool: list = []
@@ -139,6 +141,7 @@ def main() -> None:
             write_jsonl(archive_file, archive)
             write_jsonl(new_file, new)
             db = str(folder / f"archive{size}.db")
+            Path(db).unlink(missing_ok=True)
             start = time.perf_counter()
             built = run(BUILD.format(root=root, db=db, inputs=str(archive_file)))
             alone = json.loads(run(CHILD.format(root=root, db=None, inputs=str(new_file))))
