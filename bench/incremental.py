@@ -81,10 +81,13 @@ def _date(day: int) -> str:
     return (date(2025, 1, 1) + timedelta(days=min(day, 400))).isoformat()
 
 
-def write_jsonl(path: Path, articles) -> None:
-    with path.open("w") as out:
-        for a in articles:
-            out.write(json.dumps({k: v for k, v in a.items() if k != "day"}) + "\n")
+def write_jsonl(folder: Path, articles, per_file: int = 2000) -> None:
+    """JSON lines, ``per_file`` articles a file (ingest caps one file at 20 MB)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for start in range(0, len(articles), per_file):
+        with (folder / f"part{start // per_file:04d}.jsonl").open("w") as out:
+            for a in articles[start : start + per_file]:
+                out.write(json.dumps({k: v for k, v in a.items() if k != "day"}) + "\n")
 
 
 CHILD = """
@@ -105,7 +108,9 @@ from provenance import pipeline
 from provenance.store import Store
 with Store({db!r}) as store:
     start = time.perf_counter()
-    pipeline.ingest([{inputs!r}], store)
+    report = pipeline.ingest([{inputs!r}], store)
+    if report.errors or not report.added:
+        raise SystemExit(f"archive not ingested: {{len(report.added)}} added, {{report.errors[:3]}}")
     ingested = time.perf_counter() - start
     pipeline.analyse(store, crosslingual_embeddings=False, engine="stored")
     print(f"{{ingested:.1f}} s ingest, {{time.perf_counter() - start - ingested:.1f}} s analysis")
@@ -137,7 +142,7 @@ def main() -> None:
             archive = make_articles(size, seed=size, pool=pool)
             # New articles: published after the archive, half of them derived from it.
             new = make_articles(args.new, seed=size + 1, start_day=380, derived_share=0.5, pool=pool)
-            archive_file, new_file = folder / f"archive{size}.jsonl", folder / f"new{size}.jsonl"
+            archive_file, new_file = folder / f"archive{size}", folder / f"new{size}"
             write_jsonl(archive_file, archive)
             write_jsonl(new_file, new)
             db = str(folder / f"archive{size}.db")
