@@ -249,3 +249,15 @@ def test_a_crowded_band_key_is_skipped_and_said(tmp_path, capsys):
     assert len(uncapped) == 10  # every pair shares the stock paragraph...
     assert matches == [] and engine.capped_keys > 0  # ...which the cap leaves out
     assert "skipped as formulas" in capsys.readouterr().err
+
+
+def test_the_default_engine_depends_on_the_corpus_size():
+    assert candidates.choose(candidates.MEMORY_MAX_ARTICLES).name == "memory"
+    with Store.memory() as store:
+        big = candidates.choose(candidates.MEMORY_MAX_ARTICLES + 1, store=store)
+        try:
+            assert big.name == ("duckdb" if importlib.util.find_spec("duckdb") else "stored")
+        finally:
+            big.close()
+    with pytest.raises(ValueError, match="choose one of"):
+        candidates.engine("faiss")
