@@ -26,9 +26,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import align, crosslingual, lineage
+from .candidates import BANDS, ROWS, Signature, band_rows, day_of
 from .candidates.stored import StoredEngine
-from .models import DERIVED_KINDS, Edge, Match, Outlet
+from .models import DERIVED_KINDS, Article, Edge, Match, Outlet
 from .outlets import OutletRegistry
 from .store import Store
 
@@ -95,6 +98,30 @@ def analyse_new(
     return IncrementalResult(
         new=new_ids, matches=matches, redrawn=sorted(redrawn), edges=edges, outlets=outlets, candidates=len(pairs)
     )
+
+
+def ensure_index(store: Store, articles: list[Article], prints: dict[tuple[str, int], np.ndarray]) -> None:
+    """Fill the band index and the document frequencies for articles stored before they
+    existed (a database from before migration 0004), so a later incremental trace finds
+    them. Only undecided articles get band keys: a decided one without keys was pruned."""
+    if store.read_only:
+        return
+    decided = store.decided_articles()
+    undecided = [a for a in articles if a.id not in decided]
+    banded = store.banded_paragraphs([a.id for a in undecided])
+    days = {a.id: day_of(a.published) for a in undecided}
+    missing = [
+        Signature(article_id, index, values, day=days[article_id])
+        for (article_id, index), values in prints.items()
+        if article_id in days and (article_id, index) not in banded and len(values) >= BANDS * ROWS
+    ]
+    if missing:
+        store.add_bands(band_rows(missing))
+    size, _ = store.vocabulary([])
+    if size == 0:
+        counted = [align.words_of(units) for units in (align.prepare(a) for a in articles) if units]
+        for words in counted:
+            store.count_words(words, +1)
 
 
 def _new_translations(store: Store, new: set[str], embedder, window_days: int | None) -> list[Match]:

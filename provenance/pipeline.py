@@ -237,12 +237,14 @@ def analyse(
     that many days apart can be parent and child."""
     registry = registry or default_registry()
     articles = store.articles()
+    prints = store.fingerprints()
+    from .incremental import ensure_index
+
+    ensure_index(store, articles, prints)  # a database from before the band index
     # An engine passed in is the caller's to close; one made here is closed here.
     made = _engine(engine, store, len(articles))
     with contextlib.nullcontext(made) if made is engine else made as candidate_engine:
-        matches = align.find_matches(
-            articles, store.fingerprints(), engine=candidate_engine, window_days=window_days
-        )
+        matches = align.find_matches(articles, prints, engine=candidate_engine, window_days=window_days)
         note_capped(candidate_engine)
     embedder = None
     if crosslingual_embeddings:

@@ -570,6 +570,10 @@ class Store:
         return sorted(ids)
 
     @_reads("decisions")
+    def decided_articles(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT article_id FROM decisions")}
+
+    @_reads("decisions")
     def has_decisions(self) -> bool:
         return self._db.execute("SELECT EXISTS (SELECT 1 FROM decisions)").fetchone()[0] == 1
 

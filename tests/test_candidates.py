@@ -261,3 +261,24 @@ def test_the_default_engine_depends_on_the_corpus_size():
             big.close()
     with pytest.raises(ValueError, match="choose one of"):
         candidates.engine("faiss")
+
+
+def test_a_database_from_before_the_band_index_is_indexed_by_its_first_analysis(tmp_path):
+    rng = random.Random(13)
+    old = write_story(tmp_path, rng, "old", 1, 1)
+    db = tmp_path / "old.db"
+    with Store(db) as store:
+        pipeline.ingest(old, store)
+        # As a database written before migration 0004 is: no keys, no frequencies.
+        with store._transaction("forget the index"):
+            store._db.execute("DELETE FROM bands")
+            store._db.execute("DELETE FROM vocabulary")
+            store._db.execute("UPDATE vocabulary_size SET articles = 0")
+    pipeline.trace(old[:1], db_path=str(db), crosslingual=False)  # the first analysis
+    source = json.loads((tmp_path / "old-0.json").read_text())
+    late = tmp_path / "late.json"
+    late.write_text(json.dumps({**source, "title": "late", "outlet": "Outlet 7", "published": "2025-03-03"}))
+    result = pipeline.trace([str(late)], db_path=str(db), crosslingual=False)  # incremental
+    assert any(str(late) in (m.a, m.b) and old[0] in (m.a, m.b) for m in result.matches)
+    with Store(db) as store:
+        assert store.vocabulary([])[0] == 3
