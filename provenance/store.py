@@ -249,6 +249,7 @@ class Store:
                 [digest, article.id],
             ).fetchone()
             if stored:
+                self._delete_bands([article.id])  # keys recomputed from the old fingerprints
                 self._remove_article(article.id)
             self._db.table("articles").insert(_article_row(article, digest))
             self._db.table("paragraphs").insert_all(
@@ -368,12 +369,52 @@ class Store:
         }
 
     # Candidate index (bands) -------------------------------------------------------------
+    # A paragraph's keys are a pure function of its signature, so they are recomputed from
+    # the fingerprint wherever they are needed (lookup, removal) rather than indexed twice.
 
     def _insert_bands(self, rows: Iterable[candidates.BandRow]) -> None:
-        self._db.conn.executemany(
-            "INSERT OR REPLACE INTO bands (article_id, paragraph_index, band, key, day) VALUES (?, ?, ?, ?, ?)",
-            ((r.article, int(r.paragraph), int(r.band), int(r.key), r.day) for r in rows),
-        )
+        by_paragraph: dict[tuple[str, int], list[int]] = defaultdict(list)
+        days: dict[tuple[str, int], str | None] = {}
+        for r in rows:
+            by_paragraph[(r.article, int(r.paragraph))].append(int(r.key))
+            days[(r.article, int(r.paragraph))] = r.day
+        conn = self._db.conn
+        for (article_id, index), keys in by_paragraph.items():
+            conn.execute(
+                "DELETE FROM band_paragraphs WHERE article_id = ? AND paragraph_index = ?", [article_id, index]
+            )
+            paragraph = conn.execute(
+                "INSERT INTO band_paragraphs (article_id, paragraph_index, day) VALUES (?, ?, ?)",
+                [article_id, index, days[(article_id, index)]],
+            ).lastrowid
+            conn.executemany(
+                "INSERT OR IGNORE INTO bands (key, paragraph) VALUES (?, ?)", ((k, paragraph) for k in keys)
+            )
+
+    def _delete_bands(self, article_ids: list[str], before: str | None = None) -> tuple[int, int, int]:
+        """Remove the index entries of those articles' paragraphs (published before day
+        ``before`` only, if given); returns (keys, paragraphs, articles) removed."""
+        where = "" if before is None else " AND day < ?"
+        rows = []
+        for start in range(0, len(article_ids), _QUERY_CHUNK):
+            chunk = article_ids[start : start + _QUERY_CHUNK]
+            rows += self._db.execute(
+                f"SELECT id, article_id, paragraph_index FROM band_paragraphs "
+                f"WHERE article_id IN ({', '.join('?' * len(chunk))}){where}",
+                chunk + ([] if before is None else [before]),
+            ).fetchall()
+        prints = self.fingerprints(sorted({r[1] for r in rows}))
+        removed = 0
+        for paragraph, article_id, index in rows:
+            values = prints.get((article_id, index))
+            if values is not None and len(values) >= candidates.BANDS * candidates.ROWS:
+                cursor = self._db.conn.executemany(
+                    "DELETE FROM bands WHERE key = ? AND paragraph = ?",
+                    ((k, paragraph) for k in candidates.band_keys(values)),
+                )
+                removed += cursor.rowcount
+            self._db.execute("DELETE FROM band_paragraphs WHERE id = ?", [paragraph])
+        return removed, len(rows), len({r[1] for r in rows})
 
     def add_bands(self, rows: Iterable[candidates.BandRow]) -> None:
         """Store band keys (those of paragraphs stored before the index existed)."""
@@ -382,19 +423,8 @@ class Store:
 
     @_reads("band keys")
     def banded_paragraphs(self, article_ids: Iterable[str]) -> set[tuple[str, int]]:
-        """The (article, paragraph) keys of those articles that have band keys stored."""
-        found: set[tuple[str, int]] = set()
-        ids = list(dict.fromkeys(article_ids))
-        for start in range(0, len(ids), _QUERY_CHUNK):
-            chunk = ids[start : start + _QUERY_CHUNK]
-            found.update(
-                self._db.execute(
-                    f"SELECT DISTINCT article_id, paragraph_index FROM bands "
-                    f"WHERE article_id IN ({', '.join('?' * len(chunk))})",
-                    chunk,
-                ).fetchall()
-            )
-        return found
+        """The (article, paragraph) keys of those articles that are in the band index."""
+        return {(r["article_id"], r["paragraph_index"]) for r in self._rows_in("band_paragraphs", "article_id", list(dict.fromkeys(article_ids)))}
 
     @_reads("band keys")
     def band_pairs(self, max_bucket: int | None = None) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
@@ -406,38 +436,58 @@ class Store:
             skip = "WHERE x.key NOT IN (SELECT key FROM bands GROUP BY key HAVING COUNT(*) > ?)"
             args = [max_bucket]
         cursor = self._db.execute(
-            "SELECT DISTINCT x.article_id, x.paragraph_index, y.article_id, y.paragraph_index "
-            f"FROM bands x JOIN bands y ON y.key = x.key AND x.article_id < y.article_id {skip}",
+            "SELECT DISTINCT px.article_id, px.paragraph_index, py.article_id, py.paragraph_index "
+            "FROM bands x JOIN bands y ON y.key = x.key AND y.paragraph != x.paragraph "
+            "JOIN band_paragraphs px ON px.id = x.paragraph JOIN band_paragraphs py ON py.id = y.paragraph "
+            f"AND px.article_id < py.article_id {skip}",
             args,
         )
         for a, pa, b, pb in cursor:
             yield (a, pa), (b, pb)
 
+    def _postings(self, article_ids: list[str]) -> tuple[dict[tuple[str, int], list[int]], dict[int, list[tuple[str, int]]]]:
+        """The keys of those articles' indexed paragraphs (recomputed from fingerprints),
+        and for each such key the indexed paragraphs that hold it."""
+        indexed = self.banded_paragraphs(article_ids)
+        prints = self.fingerprints(article_ids)
+        keys_of = {
+            key: candidates.band_keys(values)
+            for key, values in prints.items()
+            if key in indexed and len(values) >= candidates.BANDS * candidates.ROWS
+        }
+        wanted = sorted({k for keys in keys_of.values() for k in keys})
+        postings: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        for start in range(0, len(wanted), _QUERY_CHUNK):
+            chunk = wanted[start : start + _QUERY_CHUNK]
+            for key, article_id, index in self._db.execute(
+                "SELECT b.key, p.article_id, p.paragraph_index FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph "
+                f"WHERE b.key IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ):
+                postings[key].append((article_id, index))
+        return keys_of, postings
+
     @_reads("band keys")
     def band_partners(
         self, article_ids: list[str], max_bucket: int | None = None
     ) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
-        """Pairs of a paragraph of ``article_ids`` and any stored paragraph of another
-        article sharing a band key with it (an index lookup per key), once each; keys held
-        by more than ``max_bucket`` paragraphs are skipped."""
-        ids = set(article_ids)
+        """Pairs of a paragraph of ``article_ids`` and any indexed paragraph of another
+        article sharing a band key with it (a key lookup each), once each, ordered; keys
+        held by more than ``max_bucket`` paragraphs are skipped."""
+        keys_of, postings = self._postings(article_ids)
         seen: set[tuple] = set()
-        skip = "" if max_bucket is None else "AND (SELECT COUNT(*) FROM bands z WHERE z.key = x.key) <= ?"
-        for start in range(0, len(article_ids), _QUERY_CHUNK):
-            chunk = article_ids[start : start + _QUERY_CHUNK]
-            cursor = self._db.execute(
-                "SELECT DISTINCT x.article_id, x.paragraph_index, y.article_id, y.paragraph_index "
-                "FROM bands x JOIN bands y ON y.key = x.key AND y.article_id != x.article_id "
-                f"WHERE x.article_id IN ({', '.join('?' * len(chunk))}) {skip}",
-                chunk + ([] if max_bucket is None else [max_bucket]),
-            )
-            for a, pa, b, pb in cursor:
-                pair = ((a, pa), (b, pb)) if a < b else ((b, pb), (a, pa))
-                if b in ids:  # both sides new: found from either, keep it once
-                    if pair in seen:
+        for paragraph, keys in sorted(keys_of.items()):
+            for key in keys:
+                holders = postings[key]
+                if max_bucket is not None and len(holders) > max_bucket:
+                    continue
+                for other in holders:
+                    if other[0] == paragraph[0]:
                         continue
-                    seen.add(pair)
-                yield pair
+                    pair = (paragraph, other) if paragraph < other else (other, paragraph)
+                    if pair not in seen:
+                        seen.add(pair)
+                        yield pair
 
     @_reads("band keys")
     def crowded_keys(self, max_bucket: int, article_ids: list[str] | None = None) -> int:
@@ -447,35 +497,16 @@ class Store:
             return self._db.execute(
                 "SELECT COUNT(*) FROM (SELECT key FROM bands GROUP BY key HAVING COUNT(*) > ?)", [max_bucket]
             ).fetchone()[0]
-        keys: set[int] = set()
-        for start in range(0, len(article_ids), _QUERY_CHUNK):
-            chunk = article_ids[start : start + _QUERY_CHUNK]
-            keys.update(
-                r[0]
-                for r in self._db.execute(
-                    f"SELECT DISTINCT x.key FROM bands x WHERE x.article_id IN ({', '.join('?' * len(chunk))}) "
-                    "AND (SELECT COUNT(*) FROM bands z WHERE z.key = x.key) > ?",
-                    chunk + [max_bucket],
-                )
-            )
-        return len(keys)
-
-    @_reads("band keys")
-    def band_table(self) -> Iterator[tuple[str, int, int, int, str | None]]:
-        """(article, paragraph, band, key, day) of every stored band key, by day
-        (undated first), then article and paragraph (``provenance sign``)."""
-        yield from self._db.execute(
-            "SELECT article_id, paragraph_index, band, key, day FROM bands "
-            "ORDER BY day, article_id, paragraph_index, band"
-        )
+        _, postings = self._postings(article_ids)
+        return sum(1 for holders in postings.values() if len(holders) > max_bucket)
 
     @_reads("fingerprints")
     def signature_table(self) -> Iterator[tuple[str, int, str | None, np.ndarray]]:
-        """(article, paragraph, day, hashvalues) of every paragraph with band keys stored,
-        in the order of ``band_table``."""
+        """(article, paragraph, day, hashvalues) of every paragraph in the band index, by
+        day (undated first), article and paragraph (``provenance sign``)."""
         cursor = self._db.execute(
             "SELECT f.article_id, f.paragraph_index, b.day, f.hashvalues FROM fingerprints f "
-            "JOIN bands b ON b.article_id = f.article_id AND b.paragraph_index = f.paragraph_index AND b.band = 0 "
+            "JOIN band_paragraphs b ON b.article_id = f.article_id AND b.paragraph_index = f.paragraph_index "
             "ORDER BY b.day, f.article_id, f.paragraph_index"
         )
         for article, paragraph, day, blob in cursor:
@@ -488,13 +519,11 @@ class Store:
         new articles. Undated articles are never pruned. Returns the counts removed.
         """
         with self._transaction(f"prune band keys before {before}"):
-            counts = self._db.execute(
-                "SELECT COUNT(*), COUNT(DISTINCT article_id || char(31) || paragraph_index), "
-                "COUNT(DISTINCT article_id) FROM bands WHERE day < ?",
-                [before],
-            ).fetchone()
-            self._db.execute("DELETE FROM bands WHERE day < ?", [before])
-        return {"keys": counts[0], "paragraphs": counts[1], "articles": counts[2]}
+            old = [r[0] for r in self._db.execute(
+                "SELECT DISTINCT article_id FROM band_paragraphs WHERE day < ?", [before]
+            )]
+            keys, paragraphs, articles = self._delete_bands(old, before)
+        return {"keys": keys, "paragraphs": paragraphs, "articles": articles}
 
     # Document frequencies (incremental trace) ---------------------------------------------
 

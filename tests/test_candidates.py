@@ -63,6 +63,17 @@ def summary(store: Store):
     return matches, edges
 
 
+def dangling_keys(store: Store) -> int:
+    """Band keys whose paragraph left the index, and indexed paragraphs short of keys."""
+    conn = store._db.conn
+    orphans = conn.execute("SELECT COUNT(*) FROM bands WHERE paragraph NOT IN (SELECT id FROM band_paragraphs)").fetchone()[0]
+    short = conn.execute(
+        "SELECT COUNT(*) FROM band_paragraphs p WHERE (SELECT COUNT(*) FROM bands b WHERE b.paragraph = p.id) != ?",
+        [candidates.BANDS],
+    ).fetchone()[0]
+    return orphans + short
+
+
 def test_band_keys_are_a_pure_function_of_the_signature():
     rng = np.random.default_rng(0)
     values = rng.integers(0, 2**32, size=NUM_PERM, dtype=np.uint64)
@@ -153,6 +164,7 @@ def test_prune_drops_old_band_keys_not_articles(tmp_path):
         assert counts["articles"] == 2 and counts["keys"] == before - store._db["bands"].count > 0
         assert len(store.articles()) == 4
         assert {a for a, _ in store.banded_paragraphs([p for p in paths])} == set(paths[2:])
+        assert not dangling_keys(store)
 
 
 def test_incremental_trace_finds_a_translation_of_an_archived_article(tmp_path):
@@ -207,6 +219,7 @@ def test_stored_document_frequencies_follow_ingest_and_replacement(tmp_path):
         for article in store.articles():
             expected.update(align.words_of(align.prepare(article)))
         size, df = store.vocabulary(set(expected) | {"absent"})
+        assert not dangling_keys(store)  # the replaced text's keys went with it
     assert size == 3 and df == dict(expected)
 
 
@@ -272,6 +285,7 @@ def test_a_database_from_before_the_band_index_is_indexed_by_its_first_analysis(
         # As a database written before migration 0004 is: no keys, no frequencies.
         with store._transaction("forget the index"):
             store._db.execute("DELETE FROM bands")
+            store._db.execute("DELETE FROM band_paragraphs")
             store._db.execute("DELETE FROM vocabulary")
             store._db.execute("UPDATE vocabulary_size SET articles = 0")
     pipeline.trace(old[:1], db_path=str(db), crosslingual=False)  # the first analysis

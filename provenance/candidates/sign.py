@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .base import EngineUnavailable
+from .base import EngineUnavailable, band_keys
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -62,9 +62,11 @@ def write_signatures(store: Store, out_dir: str | Path) -> SignReport:
             yield article, paragraph, hashvalues.tolist(), day
 
     def band_rows():
-        for row in store.band_table():
-            counted["keys"] += 1
-            yield row
+        # Keys are a pure function of the signature: recomputed here, in the same order.
+        for article, paragraph, day, hashvalues in store.signature_table():
+            for band, key in enumerate(band_keys(hashvalues)):
+                counted["keys"] += 1
+                yield article, paragraph, band, key, day
 
     for name, schema, rows in (("signatures", signatures, signature_rows()), ("bands", bands, band_rows())):
         _write_by_day(pa, pq, schema, rows, out / name)

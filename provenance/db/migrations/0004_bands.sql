@@ -1,19 +1,24 @@
 -- The stored candidate index and the per-article lineage decisions (incremental trace).
--- bands: one row per LSH band of a content paragraph's MinHash signature; ``key`` is a pure
--- function of the signature (provenance/candidates/base.py: 37 bands x 3 rows, BLAKE2b,
--- signed int64). Two paragraphs of different articles sharing a key are candidates.
--- ``day`` is the article's publication day (YYYY-MM-DD, NULL if unknown): windows and
--- `provenance prune` use it.
-CREATE TABLE bands (
+-- band_paragraphs: the paragraphs that are in the index, with the article's publication
+-- day (YYYY-MM-DD, NULL if unknown) that windows and `provenance prune` use.
+-- bands: one row per LSH band key of an indexed paragraph, clustered by key, so finding the
+-- paragraphs that share a key is a range read. ``key`` is a pure function of the
+-- paragraph's MinHash signature (provenance/candidates/base.py: 37 bands x 3 rows, BLAKE2b,
+-- signed int64): a paragraph's keys are recomputed from its fingerprint, never looked up,
+-- so bands needs no second index (about 14 bytes a key, 2.6 KB for a 5-paragraph article).
+CREATE TABLE band_paragraphs (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: bands rows name it
     article_id      TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
     paragraph_index INTEGER NOT NULL,
-    band            INTEGER NOT NULL,
-    key             INTEGER NOT NULL,
     day             TEXT,
-    PRIMARY KEY (article_id, paragraph_index, band)
+    UNIQUE (article_id, paragraph_index)
+);
+CREATE INDEX band_paragraphs_day ON band_paragraphs (day);
+CREATE TABLE bands (
+    key       INTEGER NOT NULL,
+    paragraph INTEGER NOT NULL,  -- band_paragraphs.id; rows go with it (see Store)
+    PRIMARY KEY (key, paragraph)
 ) WITHOUT ROWID;
-CREATE INDEX bands_key ON bands (key);
-CREATE INDEX bands_day ON bands (day);
 
 -- Lineage decided per article by the last analysis that covered it: its parent (article
 -- or outlet id; NULL for an origin). An article without a row has not been traced yet,
