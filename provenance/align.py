@@ -1,9 +1,11 @@
 """Stage 5b: monolingual alignment — which paragraphs two articles share, and where.
 
-1. Candidates: every content paragraph's MinHash goes into two LSH indexes (datasketch):
-   MinHashLSH finds paragraphs with similar shingle sets (Jaccard), LSHEnsemble finds
-   paragraphs that *contain* most of another's shingles (a quoted paragraph inside a longer
-   one has low Jaccard but high containment).
+1. Candidates: a candidate engine (``provenance.candidates``) proposes paragraph pairs
+   from MinHash signatures. The default, in memory, puts them in two LSH indexes
+   (datasketch): MinHashLSH finds paragraphs with similar shingle sets (Jaccard),
+   LSHEnsemble finds paragraphs that *contain* most of another's shingles (a quoted
+   paragraph inside a longer one has low Jaccard but high containment); the others join
+   band keys in SQLite, DuckDB or Spark.
 2. Verification: each candidate pair is aligned token by token (difflib); runs of at least
    MIN_RUN tokens become spans with character offsets on both sides. A pair with too little
    aligned text is dropped: LSH is only a way to avoid comparing everything with everything.
@@ -17,23 +19,24 @@ import difflib
 import gc
 import math
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 import numpy as np
 import regex
-from datasketch import LeanMinHash, MinHashLSH, MinHashLSHEnsemble
+from datasketch import LeanMinHash
 
 from . import fingerprint as fp
+from .candidates import CandidateEngine, MemoryEngine, Signature, day_of
+from .candidates.memory import CONTAINMENT_THRESHOLD, JACCARD_THRESHOLD, MIN_SHARED_SHINGLES  # noqa: F401
 from .models import Article, Match, Paragraph, ParagraphPair, Span
 from .progress import SILENT, Progress
 
-JACCARD_THRESHOLD = 0.3
-CONTAINMENT_THRESHOLD = 0.5
 MIN_UNIT_TOKENS = 6  # shorter paragraphs (bylines, subheads) are not matched on their own
 MIN_RUN = {False: 3, True: 6}  # aligned run length in tokens: words / unspaced characters
 MIN_PAIR_TOKENS = {False: 6, True: 12}
-MIN_SHARED_SHINGLES = 4
 # The copy side of a derived pair needs this many tokens in unquoted shared runs of MIN_RUN
 # or more, and this share of its own tokens in such runs...
 MIN_DERIVED_TOKENS = {False: 8, True: 20}
@@ -95,38 +98,27 @@ def prepare(article: Article, stored: dict[int, np.ndarray] | None = None) -> li
     return units
 
 
-def candidate_pairs(units: list[Unit]) -> set[tuple[int, int]]:
-    """Index pairs (i < j) of units in different articles that LSH says may share text."""
-    if len(units) < 2:
-        return set()
-    lsh = MinHashLSH(threshold=JACCARD_THRESHOLD, num_perm=fp.NUM_PERM)
-    with lsh.insertion_session() as session:
-        for i, u in enumerate(units):
-            session.insert(i, u.minhash, check_duplication=False)
-    ensemble = MinHashLSHEnsemble(threshold=CONTAINMENT_THRESHOLD, num_perm=fp.NUM_PERM, num_part=8)
-    ensemble.index((i, u.minhash, max(1, len(u.shingles))) for i, u in enumerate(units))
-
-    pairs: set[tuple[int, int]] = set()
-    for i, u in enumerate(units):
-        found = set(lsh.query(u.minhash))
-        found.update(ensemble.query(u.minhash, max(1, len(u.shingles))))
-        for j in found:
-            if j != i and units[j].article != u.article:
-                pairs.add((i, j) if i < j else (j, i))
-    return pairs
-
-
 def find_matches(
     articles: list[Article],
     stored: dict[tuple[str, int], np.ndarray] | None = None,
     notes: list[str] | None = None,
     jobs: int = 1,
     progress: Progress = SILENT,
+    *,
+    engine: CandidateEngine | None = None,
+    new: Collection[str] | None = None,
+    window_days: int | None = None,
+    pairs: set[tuple[str, str]] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[Match]:
     """Verified monolingual matches between every pair of articles that share text.
 
-    Candidate article pairs come from paragraph LSH (verbatim or lightly edited reuse) and
-    from shingles the two share that are rare in the corpus (heavy rewrites).
+    Candidate article pairs come from a candidate engine (default: the in-memory one:
+    paragraph LSH for verbatim or lightly edited reuse, and shingles the two share that
+    are rare in the corpus for heavy rewrites), or are given as ``pairs``. With ``new``
+    only pairs with a side in ``new`` are compared; with ``window_days`` only pairs
+    published at most that many days apart (undated articles are never excluded).
+    ``vocabulary``: word weights of a larger corpus (default: those of ``articles``).
     Each candidate pair is then verified on its whole content, see ``compare``; when a
     work cap cut a pair's alignment short and no match came of it, ``notes`` (if given)
     gets a line saying so (a match carries the line in its evidence). Verification runs on
@@ -143,9 +135,12 @@ def find_matches(
     for u in units:
         by_article[u.article].append(u)
 
-    pairs = {tuple(sorted((units[i].article, units[j].article))) for i, j in candidate_pairs(units)}
-    pairs |= shared_shingle_pairs(by_article)
-    weights = Vocabulary(by_article)
+    if pairs is None:
+        pairs = candidate_article_pairs(by_article, by_id, engine or MemoryEngine(), new)
+    pairs = {p for p in pairs if p[0] in by_article and p[1] in by_article}
+    if window_days is not None:
+        pairs = {p for p in pairs if within_window(by_id[p[0]], by_id[p[1]], window_days)}
+    weights = vocabulary if vocabulary is not None else Vocabulary(by_article)
     return verify_pairs(sorted(pairs), by_id, by_article, weights, notes, jobs, progress)
 
 
@@ -213,6 +208,45 @@ def _collect(results, notes: list[str] | None) -> list[Match]:
     return matches
 
 
+def words_of(units: list[Unit]) -> set[str]:
+    """The distinct words of an article's units: what it adds to document frequencies."""
+    return {t.text for u in units for t in u.tokens}
+
+
+def signatures_of(units: list[Unit], by_id: dict[str, Article]) -> list[Signature]:
+    """What the candidate engines see of each unit."""
+    days = {article_id: day_of(article.published) for article_id, article in by_id.items()}
+    return [
+        Signature(u.article, u.paragraph.index, u.minhash.hashvalues, max(1, len(u.shingles)), days.get(u.article))
+        for u in units
+    ]
+
+
+def candidate_article_pairs(
+    by_article: dict[str, list[Unit]],
+    by_id: dict[str, Article],
+    engine: CandidateEngine,
+    new: Collection[str] | None = None,
+) -> set[tuple[str, str]]:
+    """Article pairs (ordered ids) the engine says may share text."""
+    units = [u for article_units in by_article.values() for u in article_units]
+    found = {(a, b) for (a, _), (b, _) in engine.pairs(signatures_of(units, by_id), new=new)}
+    extra = engine.extra_article_pairs(
+        {article_id: set().union(*(u.shingles for u in us)) for article_id, us in by_article.items()}
+    )
+    if new is not None:
+        extra = {p for p in extra if p[0] in new or p[1] in new}
+    return found | extra
+
+
+def within_window(a: Article, b: Article, window_days: int) -> bool:
+    """Were the two published at most ``window_days`` apart? True when either is undated."""
+    days = [day_of(x.published) for x in (a, b)]
+    if None in days:
+        return True
+    return abs((date.fromisoformat(days[0]) - date.fromisoformat(days[1])).days) <= window_days
+
+
 class Vocabulary:
     """Word weights for containment: inverse document frequency over the articles compared.
 
@@ -232,6 +266,16 @@ class Vocabulary:
             for article_units in by_article.values():
                 self.df.update({t.text for u in article_units for t in u.tokens})
 
+    @classmethod
+    def from_counts(cls, size: int, df: dict[str, int]) -> Vocabulary:
+        """The weights of a corpus of ``size`` articles from stored document frequencies
+        (``Store.vocabulary``), without the corpus in memory: an incremental trace."""
+        vocabulary = cls({})
+        vocabulary.size = size
+        vocabulary.weighted = size >= cls.MIN_IDF_ARTICLES
+        vocabulary.df = Counter(df) if vocabulary.weighted else Counter()
+        return vocabulary
+
     def weight(self, word: str) -> float:
         if not self.weighted:
             return 1.0
@@ -240,32 +284,6 @@ class Vocabulary:
         if found is None:
             found = self._weights[word] = math.log((1 + self.size) / (1 + self.df[word])) + 1.0
         return found
-
-
-def shared_shingle_pairs(
-    by_article: dict[str, list[Unit]], max_share: float = 0.05, max_articles: int = 50
-) -> set[tuple[str, str]]:
-    """Article pairs sharing at least MIN_SHARED_SHINGLES shingles that are rare in the corpus.
-
-    Derivation is judged on shared runs of MIN_RUN tokens, so a derived pair always shares
-    a few shingles: an exact inverted index finds them all, including heavy rewrites whose
-    paragraphs are too different for LSH. A shingle found in more than ``max_share`` of
-    the articles (or ``max_articles``) is a set phrase, not evidence; skipping those also
-    keeps the number of pairs linear in the corpus size.
-    """
-    postings: dict[str, list[str]] = defaultdict(list)
-    for article_id, article_units in by_article.items():
-        for shingle in set().union(*(u.shingles for u in article_units)):
-            postings[shingle].append(article_id)
-    limit = max(2, min(max_articles, int(max_share * len(by_article))))
-    shared: Counter[tuple[str, str]] = Counter()
-    for ids in postings.values():
-        if 2 <= len(ids) <= limit:
-            ids.sort()
-            for i, a in enumerate(ids):
-                for b in ids[i + 1 :]:
-                    shared[(a, b)] += 1
-    return {pair for pair, n in shared.items() if n >= MIN_SHARED_SHINGLES}
 
 
 def compare(

@@ -170,6 +170,17 @@ def _stdin_for(inputs: tuple[str, ...]):
     help="Cross-lingual alignment from anchors (numbers, names) only, without the embedding model.",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["auto", "memory", "stored", "duckdb", "spark"]),
+    default="auto",
+    show_default=True,
+    help="Candidate engine. auto: in-memory indexes up to 20,000 articles, DuckDB beyond; "
+    "with --db, new articles are looked up in the stored index once the archive is traced.",
+)
+@click.option("--master", default=None, help="Spark master URL for --engine spark (default local[2]; see docs/scale.md).")
+@click.option("--window", "window", default=None, metavar="7d",
+              help="Only articles published within this window of each other (days: 7d, weeks: 2w) can be parent and child.")
+@click.option(
     "--html",
     "html_path",
     type=click.Path(dir_okay=False, writable=True),
@@ -185,7 +196,8 @@ def _stdin_for(inputs: tuple[str, ...]):
 @_jobs_option
 def trace(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, as_json: bool,
           no_embeddings: bool, html_path: str | None, export_format: str | None, output: str | None,
-          incidental: bool, quiet: bool, verbose: bool, jobs: int) -> None:
+          incidental: bool, quiet: bool, verbose: bool, jobs: int, engine: str, master: str | None,
+          window: str | None) -> None:
     """Trace where the articles INPUTS came from.
 
     INPUTS are files (.txt, .html, .json, .jsonl, .warc, .warc.gz), directories (read
@@ -198,18 +210,36 @@ def trace(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, a
     if export_format and not output and as_json:
         raise click.UsageError(f"--json and --format {export_format} would both go to stdout: add -o PATH")
     names = _inputs(inputs, from_file)
-    with _progress(quiet) as progress:
-        result = pipeline.trace(
-            names,
-            db_path=db_path,
-            crosslingual=not no_embeddings,
-            stdin=_stdin_for(tuple(names)),
-            on_error=_warn,
-            on_note=_note,
-            incidental=incidental,
-            jobs=jobs,
-            progress=progress,
-        )
+    from . import candidates
+
+    chosen = None if engine == "auto" else engine
+    if master is not None:
+        if engine != "spark":
+            raise click.UsageError("--master goes with --engine spark")
+        try:
+            chosen = candidates.engine("spark", master=master)
+        except candidates.EngineUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
+    try:
+        with _progress(quiet) as progress:
+            result = pipeline.trace(
+                names,
+                db_path=db_path,
+                crosslingual=not no_embeddings,
+                stdin=_stdin_for(tuple(names)),
+                on_error=_warn,
+                on_note=_note,
+                incidental=incidental,
+                jobs=jobs,
+                progress=progress,
+                engine=chosen,
+                window_days=_window_days(window),
+            )
+    except candidates.EngineUnavailable as exc:  # an engine's optional extra is not installed
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if isinstance(chosen, candidates.CandidateEngine):
+            chosen.close()
     if export_format:
         _export(result, export_format, output)
     if as_json:
@@ -233,6 +263,62 @@ def _write_html(result: pipeline.TraceResult, html_path: str) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot write {report.printable(html_path)}: {report.printable(exc.strerror or exc)}") from exc
     click.echo(f"report written to {report.printable(html_path)}", err=True)
+
+
+def _window_days(window: str | None) -> int | None:
+    """'7d' -> 7, '2w' -> 14, '10' -> 10; None stays None."""
+    if window is None:
+        return None
+    text = window.strip().lower()
+    unit = {"d": 1, "w": 7}.get(text[-1:], None)
+    number = text[:-1] if unit else text
+    if not number.isdigit():
+        raise click.BadParameter(f"{window!r}: give days or weeks, e.g. 7d or 2w", param_hint="--window")
+    return int(number) * (unit or 1)
+
+
+@main.command()
+@_db_option(True)
+@click.option("--before", required=True, metavar="DATE", help="Drop index entries of articles published before this day (YYYY-MM-DD).")
+def prune(db_path: str | None, before: str) -> None:
+    """Drop old entries of the candidate index (band keys), not articles.
+
+    Articles published before DATE stay in the database with their analysis; they are no
+    longer candidate parents of articles traced later. Undated articles are kept.
+    """
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(before).isoformat()
+    except ValueError as exc:
+        raise click.BadParameter(f"{before!r} is not a date (YYYY-MM-DD)", param_hint="--before") from exc
+    with _open_store(db_path) as store:
+        if store.read_only:
+            raise click.ClickException(f"{report.printable(store.path)} is read-only: nothing pruned")
+        counts = store.prune_bands(day)
+    click.echo(
+        f"pruned {counts['keys']} index entries ({counts['paragraphs']} paragraphs of "
+        f"{counts['articles']} articles published before {day}); articles kept"
+    )
+
+
+@main.command()
+@_db_option(True)
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for signatures/ and bands/ (Parquet, partitioned by day).")
+def sign(db_path: str | None, out_dir: str) -> None:
+    """Write paragraph signatures and band keys as Parquet partitioned by day, for the
+    DuckDB and Spark candidate engines (see docs/scale.md)."""
+    from .candidates import EngineUnavailable
+    from .candidates.sign import write_signatures
+
+    with _open_store(db_path) as store:
+        try:
+            done = write_signatures(store, out_dir)
+        except EngineUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"{done.signatures} paragraph signatures, {done.keys} band keys, {done.days} day(s) "
+               f"— {report.printable(out_dir)}")
 
 
 @main.command()

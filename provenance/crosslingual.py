@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -101,16 +102,21 @@ def find_translations(
     *,
     embedder: Embedder | None = None,
     cache: EmbeddingCache | None = None,
+    new: Collection[str] | None = None,
 ) -> list[Match]:
     """One Match (kind "translation") per pair of articles in different languages where one
-    is a whole or partial translation of the other."""
+    is a whole or partial translation of the other; with ``new``, only pairs with a side in
+    ``new`` are verified (the others were, by an earlier analysis)."""
     docs = [d for d in (_prepare(a) for a in articles) if d is not None]
     if len({_base_language(d.language) for d in docs}) < 2:
         return []  # one language: nothing to translate, and nothing to embed
+    fresh = None if new is None else {i for i, d in enumerate(docs) if d.article.id in new}
     candidates = _anchor_candidates(docs)
+    if fresh is not None:
+        candidates = {(i, j) for i, j in candidates if i in fresh or j in fresh}
     if embedder is not None:
         try:
-            return _find_with_embeddings(docs, candidates, embedder, cache)
+            return _find_with_embeddings(docs, candidates, embedder, cache, fresh)
         except EmbeddingError as exc:
             # The model failed (corrupt install, out of memory): anchors still give an answer.
             fallback = f"embedding model failed ({exc}); decided by anchors alone"
@@ -126,7 +132,11 @@ def _find_with_anchors(docs: list[_Doc], candidates: set[tuple[int, int]]) -> li
 
 
 def _find_with_embeddings(
-    docs: list[_Doc], candidates: set[tuple[int, int]], embedder: Embedder, cache: EmbeddingCache | None
+    docs: list[_Doc],
+    candidates: set[tuple[int, int]],
+    embedder: Embedder,
+    cache: EmbeddingCache | None,
+    fresh: set[int] | None = None,
 ) -> list[Match]:
     # Anchors alone never verified a false pair on the dev data: a pair they verify keeps
     # their answer, and only the rest is embedded (the model is the slow part).
@@ -141,6 +151,8 @@ def _find_with_embeddings(
         (i, j) for i, j in standout | (mutual & candidates)
         if (i, j) not in found and not _numbers_disagree(docs[i], docs[j])
     }
+    if fresh is not None:
+        promising = {(i, j) for i, j in promising if i in fresh or j in fresh}
     needed = sorted({i for pair in promising for i in pair})
     # Vectors are per article and cached, a check per pair is cheap: once both sides of an
     # anchor candidate are embedded anyway, check that pair too (an original whose nearest

@@ -7,6 +7,7 @@ stages themselves are functions over the dataclasses in models.py.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import os
@@ -22,6 +23,7 @@ from .ingest import document_from_dict, iter_documents
 from .language import detect_article
 from .models import Article, Attribution, Document, Edge, InputError, Match, Outlet
 from .outlets import OutletRegistry, default_registry
+from .candidates import CandidateEngine
 from .progress import SILENT, Progress, TrackedEmbedder
 from .store import Store, StoreError
 
@@ -290,13 +292,20 @@ def ingest(
     # An outlet's own furniture repeats across its articles (this batch and the archive).
     articles = [article for article, _ in batch]
     outlets = {a.outlet for a in articles if a.outlet}
-    archive = [a for a in store.articles() if a.outlet in outlets] if outlets else []
+    archive = store.articles(store.article_ids_of_outlets(outlets)) if outlets else []
     segment.mark_repeated(articles + archive)
 
     for article, credits in progress.track(batch, "ingest (store)"):
         try:
-            signatures = {u.paragraph.index: u.minhash.hashvalues for u in align.prepare(article)}
+            units = align.prepare(article)
+            signatures = {u.paragraph.index: u.minhash.hashvalues for u in units}
+            previous = store.article(article.id)
             result = store.add_article(article, credits, signatures)
+            if result.status != "unchanged":  # document frequencies for incremental traces
+                if result.status == "replaced" and previous is not None:
+                    store.count_words(align.words_of(align.prepare(previous)), -1)
+                if units:
+                    store.count_words(align.words_of(units), +1)
         except StoreError as exc:
             fail(InputError(article.id, f"not stored: {exc}"))
             continue
@@ -379,12 +388,27 @@ def analyse(
     notes: list[str] | None = None,
     jobs: int = 1,
     progress: Progress = SILENT,
+    engine: str | CandidateEngine | None = None,
+    window_days: int | None = None,
 ) -> tuple[list[Match], list[Edge], list[Outlet], str]:
     """Align everything in the store, draw the forest, save it; returns it and the method.
-    ``notes`` (if given) gets a line for each work cap that cut a comparison short."""
+
+    ``notes`` (if given) gets a line for each work cap that cut a comparison short.
+    ``engine``: the candidate engine or its name (``candidates.ENGINES``); default chosen by
+    the corpus size (``candidates.choose``). ``window_days``: only pairs published at most
+    that many days apart can be parent and child."""
     registry = registry or default_registry()
     articles = store.articles()
-    matches = align.find_matches(articles, store.fingerprints(), notes, jobs=jobs, progress=progress)
+    prints = store.fingerprints()
+    from .incremental import ensure_index
+
+    ensure_index(store, articles, prints)  # a database from before the band index
+    # An engine passed in is the caller's to close; one made here is closed here.
+    made = _engine(engine, store, len(articles))
+    with contextlib.nullcontext(made) if made is engine else made as candidate_engine:
+        matches = align.find_matches(articles, prints, notes, jobs=jobs, progress=progress,
+                                     engine=candidate_engine, window_days=window_days)
+        note_capped(candidate_engine)
     embedder = None
     if crosslingual_embeddings:
         from .embeddings import load_embedder
@@ -395,6 +419,8 @@ def analyse(
     matches += crosslingual.find_translations(articles, embedder=embedder, cache=store)
     edges, outlets = lineage.build_forest(articles, matches, store.attributions(), registry)
     store.save_analysis(outlets, matches, edges)
+    if not store.read_only:
+        store.save_decisions([a.id for a in articles], edges)
     method = "anchors+embeddings" if embedder is not None else "anchors only (install provenance[crosslingual] for embeddings)"
     return matches, edges, outlets, method
 
@@ -412,6 +438,8 @@ def trace(
     incidental: bool = False,
     jobs: int = 1,
     progress: Progress = SILENT,
+    engine: str | CandidateEngine | None = None,
+    window_days: int | None = None,
 ) -> TraceResult:
     """Ingest ``inputs`` and trace them.
 
@@ -419,25 +447,46 @@ def trace(
     "url", "title", "published", "outlet", "id"}``) or ``Article`` objects, mixed freely.
     Without ``db_path`` the work happens in an in-memory database: exactly those inputs,
     no file left behind. With it, the inputs are stored there and traced against every
-    article already stored (parents may come from the archive). ``crosslingual=False``
-    aligns translations by anchors only (no embedding model). Bad inputs become
-    ``result.errors`` (and go to ``on_error``); nothing raises for one bad input.
-    Matches of kind "incidental" (a few phrases in common, no derivation) are left out of
-    the result unless ``incidental=True``: on unrelated news they outnumber the articles.
+    article already stored (parents may come from the archive): once the archive has
+    been analysed, only the articles not yet traced are aligned against it, through the
+    stored band index, and only their part of the forest is redrawn (``incremental``),
+    unless another ``engine`` than "stored" is asked for. ``crosslingual=False`` aligns
+    translations by anchors only (no embedding model). Bad inputs become ``result.errors``
+    (and go to ``on_error``); nothing raises for one bad input. Matches of kind
+    "incidental" (a few phrases in common, no derivation) are left out of the result
+    unless ``incidental=True``: on unrelated news they outnumber the articles.
     """
     registry = registry or default_registry()
+    notes: list[str] = []
     with Store(db_path or ":memory:") as store:
         report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error,
                         on_note=on_note, jobs=jobs, progress=progress)
-        notes: list[str] = []
-        matches, edges, outlets, method = analyse(
-            store, registry=registry, crosslingual_embeddings=crosslingual, notes=notes, jobs=jobs,
-            progress=progress,
-        )
-        focus = _focus(report.ids, matches, edges) if db_path else None
-        articles = store.articles(focus) if focus is not None else store.articles()
-        keep = {a.id for a in articles}
-        attributions = [x for x in store.attributions() if x.article in keep]
+        if db_path and engine in (None, "stored") and store.has_decisions():
+            from .incremental import analyse_new
+
+            undecided = store.undecided_articles()
+            embedder, method = _embedder(crosslingual) if undecided else (None, "as stored")
+            if undecided:
+                analyse_new(store, undecided, registry=registry, embedder=embedder, window_days=window_days)
+            # Read back only what concerns the inputs and their ancestors, not the archive.
+            lineage_ids = _with_ancestors(report.ids, store.edges_of(_ancestry(store, report.ids)))
+            around = _matches_touching(store, set(lineage_ids))
+            edges_near = store.edges_of(_ancestry(store, lineage_ids + [x for m in around for x in (m.a, m.b)]))
+            focus = _focus(report.ids, around, edges_near)
+            articles = store.articles(focus)
+            keep = {a.id for a in articles}
+            edges, outlets = store.edges_of(keep), store.outlets()
+            attributions = store.attributions_of(keep)
+            matches = _matches_touching(store, keep)
+        else:
+            matches, edges, outlets, method = analyse(
+                store, registry=registry, crosslingual_embeddings=crosslingual, notes=notes, jobs=jobs,
+                progress=progress, engine=engine, window_days=window_days,
+            )
+            focus = _focus(report.ids, matches, edges) if db_path else None
+            articles = store.articles(focus) if focus is not None else store.articles()
+            keep = {a.id for a in articles}
+            attributions = [x for x in store.attributions() if x.article in keep]
     kept_edges = [_alternatives_within(e, keep) for e in edges if e.child in keep]
     return TraceResult(
         articles=articles,
@@ -475,6 +524,57 @@ def _alternatives_within(edge: Edge, keep: set[str]) -> Edge:
     """The edge with runners-up outside ``keep`` left out (outlets always stay)."""
     alternatives = [a for a in edge.alternatives if a["parent"].startswith("outlet:") or a["parent"] in keep]
     return edge if len(alternatives) == len(edge.alternatives) else replace(edge, alternatives=alternatives)
+
+
+def _engine(engine: str | CandidateEngine | None, store: Store, article_count: int) -> CandidateEngine:
+    from . import candidates
+
+    if isinstance(engine, CandidateEngine):
+        return engine
+    if engine is None:
+        return candidates.choose(article_count, store=store)
+    return candidates.engine(engine, store=store)
+
+
+def _embedder(crosslingual_embeddings: bool):
+    if not crosslingual_embeddings:
+        return None, "anchors only (install provenance[crosslingual] for embeddings)"
+    from .embeddings import load_embedder
+
+    embedder = load_embedder()
+    if embedder is None:
+        return None, "anchors only (install provenance[crosslingual] for embeddings)"
+    return embedder, "anchors+embeddings"
+
+
+def note_capped(engine: CandidateEngine) -> None:
+    """Say on stderr when a band engine skipped crowded keys: candidates may be missing."""
+    if engine.capped_keys:
+        from .candidates.base import MAX_BUCKET
+
+        cap = getattr(engine, "max_bucket", MAX_BUCKET)
+        print(
+            f"note: {engine.capped_keys} band key(s) shared by more than {cap} paragraphs were "
+            "skipped as formulas (candidate cap); pairs sharing only those were not compared",
+            file=sys.stderr,
+        )
+
+
+def _ancestry(store: Store, ids: list[str]) -> set[str]:
+    """``ids`` and their ancestors, walking the stored edges up one generation a query."""
+    seen: set[str] = set()
+    frontier = set(ids)
+    while frontier:
+        seen |= frontier
+        parents = {e.parent for e in store.edges_of(frontier)}
+        frontier = {p for p in parents if not p.startswith("outlet:")} - seen
+    return seen
+
+
+def _matches_touching(store: Store, ids: set[str]) -> list[Match]:
+    """Stored matches with a side in ``ids`` (without loading every match of the archive)."""
+    around = {x for pair in store.match_neighbours(ids) for x in pair}
+    return [m for m in store.matches(around) if m.a in ids or m.b in ids]
 
 
 def _with_ancestors(ids: list[str], edges: list[Edge]) -> list[str]:

@@ -28,6 +28,7 @@ import click
 import numpy as np
 import sqlite_utils
 
+from provenance import candidates
 from provenance.db import MigrationError, load_migrations, migrate, schema_version
 from provenance.extract import content_hash
 from provenance.models import (
@@ -251,6 +252,7 @@ class Store:
                 [digest, article.id],
             ).fetchone()
             if stored:
+                self._delete_bands([article.id])  # keys recomputed from the old fingerprints
                 self._remove_article(article.id)
             self._db.table("articles").insert(_article_row(article, digest))
             self._db.table("paragraphs").insert_all(
@@ -264,6 +266,15 @@ class Store:
                     "hashvalues": _hash_bytes(values),
                 }
                 for index, values in (fingerprints or {}).items()
+            )
+            # The stored candidate index (see provenance.candidates): a lookup at trace time.
+            self._insert_bands(
+                candidates.band_rows(
+                    candidates.Signature(article.id, int(index), values, day=candidates.day_of(article.published))
+                    for index, values in (fingerprints or {}).items()
+                    # A signature shorter than the bands (a test's) has no keys to store.
+                    if len(values) >= candidates.BANDS * candidates.ROWS
+                )
             )
         if twin:
             return AddResult("duplicate", article.id, twin[0])
@@ -327,6 +338,19 @@ class Store:
             for row in rows
         ]
 
+    @_reads("articles")
+    def article_ids_of_outlets(self, outlets: Iterable[str]) -> list[str]:
+        """Ids of the stored articles of those outlets, in the order they were stored
+        (an index-free scan of one column, not a load of the archive)."""
+        wanted = sorted(set(outlets))
+        ids: list[tuple[int, str]] = []
+        for start in range(0, len(wanted), _QUERY_CHUNK):
+            chunk = wanted[start : start + _QUERY_CHUNK]
+            ids += self._db.execute(
+                f"SELECT rowid, id FROM articles WHERE outlet IN ({', '.join('?' * len(chunk))})", chunk
+            ).fetchall()
+        return [i for _, i in sorted(ids)]
+
     def article(self, id: str) -> Article | None:
         found = self.articles([id])
         return found[0] if found else None
@@ -335,22 +359,7 @@ class Store:
     def attributions(self, article_id: str | None = None) -> list[Attribution]:
         """Attributions of one article, or of all, in the order they were stored."""
         where, args = ("article_id = ?", [article_id]) if article_id is not None else (None, None)
-        return [
-            Attribution(
-                article=row["article_id"],
-                outlet=row["outlet"],
-                surface=row["surface"],
-                phrase=row["phrase"],
-                kind=row["kind"],
-                paragraph=row["paragraph_index"],
-                start=row["start_offset"],
-                end=row["end_offset"],
-                language=row["language"],
-                text_source=bool(row["text_source"]),
-                self=bool(row["self"]),
-            )
-            for row in self._db.table("attributions").rows_where(where, args, order_by="id")
-        ]
+        return [_attribution(row) for row in self._db.table("attributions").rows_where(where, args, order_by="id")]
 
     @_reads("fingerprints")
     def fingerprints(
@@ -382,6 +391,332 @@ class Store:
             self._db.conn.executemany(
                 "UPDATE fingerprints SET hashvalues = ? WHERE article_id = ? AND paragraph_index = ?",
                 [(_hash_bytes(_hash_values(blob)), article_id, index) for article_id, index, blob in legacy],
+            )
+
+    # Candidate index (bands) -------------------------------------------------------------
+    # A paragraph's keys are a pure function of its signature, so they are recomputed from
+    # the fingerprint wherever they are needed (lookup, removal) rather than indexed twice.
+
+    def _insert_bands(self, rows: Iterable[candidates.BandRow]) -> None:
+        by_paragraph: dict[tuple[str, int], list[int]] = defaultdict(list)
+        days: dict[tuple[str, int], str | None] = {}
+        for r in rows:
+            by_paragraph[(r.article, int(r.paragraph))].append(int(r.key))
+            days[(r.article, int(r.paragraph))] = r.day
+        conn = self._db.conn
+        for (article_id, index), keys in by_paragraph.items():
+            conn.execute(
+                "DELETE FROM band_paragraphs WHERE article_id = ? AND paragraph_index = ?", [article_id, index]
+            )
+            paragraph = conn.execute(
+                "INSERT INTO band_paragraphs (article_id, paragraph_index, day) VALUES (?, ?, ?)",
+                [article_id, index, days[(article_id, index)]],
+            ).lastrowid
+            conn.executemany(
+                "INSERT OR IGNORE INTO bands (key, paragraph) VALUES (?, ?)", ((k, paragraph) for k in keys)
+            )
+
+    def _delete_bands(self, article_ids: list[str], before: str | None = None) -> tuple[int, int, int]:
+        """Remove the index entries of those articles' paragraphs (published before day
+        ``before`` only, if given); returns (keys, paragraphs, articles) removed."""
+        where = "" if before is None else " AND day < ?"
+        rows = []
+        for start in range(0, len(article_ids), _QUERY_CHUNK):
+            chunk = article_ids[start : start + _QUERY_CHUNK]
+            rows += self._db.execute(
+                f"SELECT id, article_id, paragraph_index FROM band_paragraphs "
+                f"WHERE article_id IN ({', '.join('?' * len(chunk))}){where}",
+                chunk + ([] if before is None else [before]),
+            ).fetchall()
+        prints = self.fingerprints(sorted({r[1] for r in rows}))
+        removed = 0
+        for paragraph, article_id, index in rows:
+            values = prints.get((article_id, index))
+            if values is not None and len(values) >= candidates.BANDS * candidates.ROWS:
+                cursor = self._db.conn.executemany(
+                    "DELETE FROM bands WHERE key = ? AND paragraph = ?",
+                    ((k, paragraph) for k in candidates.band_keys(values)),
+                )
+                removed += cursor.rowcount
+            self._db.execute("DELETE FROM band_paragraphs WHERE id = ?", [paragraph])
+        return removed, len(rows), len({r[1] for r in rows})
+
+    def add_bands(self, rows: Iterable[candidates.BandRow]) -> None:
+        """Store band keys (those of paragraphs stored before the index existed)."""
+        with self._transaction("store band keys"):
+            self._insert_bands(rows)
+
+    @_reads("band keys")
+    def banded_paragraphs(self, article_ids: Iterable[str]) -> set[tuple[str, int]]:
+        """The (article, paragraph) keys of those articles that are in the band index."""
+        return {(r["article_id"], r["paragraph_index"]) for r in self._rows_in("band_paragraphs", "article_id", list(dict.fromkeys(article_ids)))}
+
+    @_reads("band keys")
+    def band_pairs(self, max_bucket: int | None = None) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
+        """Every pair of paragraphs of different articles sharing a band key, once; keys
+        held by more than ``max_bucket`` paragraphs are skipped (see ``crowded_keys``)."""
+        skip = ""
+        args: list = []
+        if max_bucket is not None:
+            skip = "WHERE x.key NOT IN (SELECT key FROM bands GROUP BY key HAVING COUNT(*) > ?)"
+            args = [max_bucket]
+        cursor = self._db.execute(
+            "SELECT DISTINCT px.article_id, px.paragraph_index, py.article_id, py.paragraph_index "
+            "FROM bands x JOIN bands y ON y.key = x.key AND y.paragraph != x.paragraph "
+            "JOIN band_paragraphs px ON px.id = x.paragraph JOIN band_paragraphs py ON py.id = y.paragraph "
+            f"AND px.article_id < py.article_id {skip}",
+            args,
+        )
+        for a, pa, b, pb in cursor:
+            yield (a, pa), (b, pb)
+
+    def _postings(self, article_ids: list[str]) -> tuple[dict[tuple[str, int], list[int]], dict[int, list[tuple[str, int]]]]:
+        """The keys of those articles' indexed paragraphs (recomputed from fingerprints),
+        and for each such key the indexed paragraphs that hold it."""
+        indexed = self.banded_paragraphs(article_ids)
+        prints = self.fingerprints(article_ids)
+        keys_of = {
+            key: candidates.band_keys(values)
+            for key, values in prints.items()
+            if key in indexed and len(values) >= candidates.BANDS * candidates.ROWS
+        }
+        wanted = sorted({k for keys in keys_of.values() for k in keys})
+        postings: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        for start in range(0, len(wanted), _QUERY_CHUNK):
+            chunk = wanted[start : start + _QUERY_CHUNK]
+            for key, article_id, index in self._db.execute(
+                "SELECT b.key, p.article_id, p.paragraph_index FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph "
+                f"WHERE b.key IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ):
+                postings[key].append((article_id, index))
+        return keys_of, postings
+
+    @_reads("band keys")
+    def band_partners(
+        self, article_ids: list[str], max_bucket: int | None = None
+    ) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
+        """Pairs of a paragraph of ``article_ids`` and any indexed paragraph of another
+        article sharing a band key with it (a key lookup each), once each, ordered; keys
+        held by more than ``max_bucket`` paragraphs are skipped."""
+        keys_of, postings = self._postings(article_ids)
+        seen: set[tuple] = set()
+        for paragraph, keys in sorted(keys_of.items()):
+            for key in keys:
+                holders = postings[key]
+                if max_bucket is not None and len(holders) > max_bucket:
+                    continue
+                for other in holders:
+                    if other[0] == paragraph[0]:
+                        continue
+                    pair = (paragraph, other) if paragraph < other else (other, paragraph)
+                    if pair not in seen:
+                        seen.add(pair)
+                        yield pair
+
+    @_reads("band keys")
+    def crowded_keys(self, max_bucket: int, article_ids: list[str] | None = None) -> int:
+        """How many band keys (of ``article_ids``' paragraphs, default all) more than
+        ``max_bucket`` paragraphs share: the candidates a cap left out."""
+        if article_ids is None:
+            return self._db.execute(
+                "SELECT COUNT(*) FROM (SELECT key FROM bands GROUP BY key HAVING COUNT(*) > ?)", [max_bucket]
+            ).fetchone()[0]
+        _, postings = self._postings(article_ids)
+        return sum(1 for holders in postings.values() if len(holders) > max_bucket)
+
+    @_reads("fingerprints")
+    def signature_table(self) -> Iterator[tuple[str, int, str | None, np.ndarray]]:
+        """(article, paragraph, day, hashvalues) of every paragraph in the band index, by
+        day (undated first), article and paragraph (``provenance sign``)."""
+        cursor = self._db.execute(
+            "SELECT f.article_id, f.paragraph_index, b.day, f.hashvalues FROM fingerprints f "
+            "JOIN band_paragraphs b ON b.article_id = f.article_id AND b.paragraph_index = f.paragraph_index "
+            "ORDER BY b.day, f.article_id, f.paragraph_index"
+        )
+        for article, paragraph, day, blob in cursor:
+            yield article, paragraph, day, np.frombuffer(blob, dtype=_HASH_DTYPE).astype(np.uint64)
+
+    def prune_bands(self, before: str) -> dict[str, int]:
+        """Drop the band keys of paragraphs published before day ``before`` (YYYY-MM-DD).
+
+        Articles, their text and their analysis stay; they just stop being candidates for
+        new articles. Undated articles are never pruned. Returns the counts removed.
+        """
+        with self._transaction(f"prune band keys before {before}"):
+            old = [r[0] for r in self._db.execute(
+                "SELECT DISTINCT article_id FROM band_paragraphs WHERE day < ?", [before]
+            )]
+            keys, paragraphs, articles = self._delete_bands(old, before)
+        return {"keys": keys, "paragraphs": paragraphs, "articles": articles}
+
+    # Document frequencies (incremental trace) ---------------------------------------------
+
+    def count_words(self, words: Iterable[str], change: int) -> None:
+        """Add ``change`` (+1: an article stored, -1: one removed) to the document frequency
+        of each of ``words`` (one article's distinct words) and to the article count."""
+        rows = [(w, change) for w in set(words)]
+        if not rows:
+            return
+        with self._transaction("count words"):
+            self._db.conn.executemany(
+                "INSERT INTO vocabulary (word, articles) VALUES (?, ?) "
+                "ON CONFLICT (word) DO UPDATE SET articles = articles + excluded.articles",
+                rows,
+            )
+            self._db.execute("DELETE FROM vocabulary WHERE articles <= 0")
+            self._db.execute("UPDATE vocabulary_size SET articles = max(0, articles + ?)", [change])
+
+    @_reads("vocabulary")
+    def vocabulary(self, words: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """(articles counted, document frequency of each of ``words`` that occurs)."""
+        wanted = sorted(set(words))
+        df: dict[str, int] = {}
+        for start in range(0, len(wanted), _QUERY_CHUNK):
+            chunk = wanted[start : start + _QUERY_CHUNK]
+            df.update(
+                self._db.execute(
+                    f"SELECT word, articles FROM vocabulary WHERE word IN ({', '.join('?' * len(chunk))})", chunk
+                ).fetchall()
+            )
+        size = self._db.execute("SELECT articles FROM vocabulary_size").fetchone()[0]
+        return size, df
+
+    # Per-article decisions (incremental trace) -------------------------------------------
+
+    @_reads("decisions")
+    def undecided_articles(self) -> list[str]:
+        """Stored articles no analysis has decided yet, in the order they were stored, and
+        decided ones whose parent edge has since gone (their parent was replaced)."""
+        rows = self._db.execute(
+            "SELECT a.id FROM articles a LEFT JOIN decisions d ON d.article_id = a.id "
+            "WHERE d.article_id IS NULL OR (d.parent IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM edges e WHERE e.child = a.id)) ORDER BY a.rowid"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    @_reads("articles")
+    def language_count(self) -> int:
+        """How many article languages the store holds."""
+        return self._db.execute("SELECT COUNT(DISTINCT language) FROM articles").fetchone()[0]
+
+    @_reads("articles")
+    def article_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    @_reads("articles")
+    def article_ids_published_near(self, published: Iterable[str | None], days: int) -> list[str]:
+        """Ids of stored articles published within ``days`` of one of ``published`` (dates);
+        a None among them asks for the undated articles too."""
+        wanted = list(published)
+        ids: set[str] = set()
+        if any(candidates.day_of(p) is None for p in wanted):
+            ids.update(r[0] for r in self._db.execute("SELECT id FROM articles WHERE published IS NULL"))
+        for day in {candidates.day_of(p) for p in wanted} - {None}:
+            ids.update(
+                r[0]
+                for r in self._db.execute(
+                    "SELECT id FROM articles WHERE substr(published, 1, 10) "
+                    "BETWEEN date(?, ?) AND date(?, ?)",
+                    [day, f"-{days} days", day, f"+{days} days"],
+                )
+            )
+        return sorted(ids)
+
+    @_reads("decisions")
+    def decided_articles(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT article_id FROM decisions")}
+
+    @_reads("decisions")
+    def has_decisions(self) -> bool:
+        return self._db.execute("SELECT EXISTS (SELECT 1 FROM decisions)").fetchone()[0] == 1
+
+    def save_decisions(self, article_ids: Iterable[str], edges: list[Edge]) -> None:
+        """Record the parent (None: origin) the analysis chose for each of ``article_ids``."""
+        parent = {e.child: e.parent for e in edges}
+        stored = {r[0] for r in self._db.execute("SELECT id FROM articles")}
+        with self._transaction("save lineage decisions"):
+            self._db.conn.executemany(
+                "INSERT OR REPLACE INTO decisions (article_id, parent) VALUES (?, ?)",
+                ((i, parent.get(i)) for i in dict.fromkeys(article_ids) if i in stored),
+            )
+
+    @_reads("matches")
+    def match_neighbours(
+        self, article_ids: Iterable[str], kinds: Iterable[str] | None = None
+    ) -> set[tuple[str, str]]:
+        """(a, b) of every stored match (of ``kinds``, default any) with a side in ``article_ids``."""
+        ids = list(dict.fromkeys(article_ids))
+        kind_list = list(kinds) if kinds is not None else None
+        kind_filter = f" AND kind IN ({', '.join('?' * len(kind_list))})" if kind_list else ""
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(ids), _QUERY_CHUNK):
+            chunk = ids[start : start + _QUERY_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            found.update(
+                self._db.execute(
+                    f"SELECT a, b FROM matches WHERE a IN ({marks}){kind_filter} "
+                    f"UNION SELECT a, b FROM matches WHERE b IN ({marks}){kind_filter}",
+                    chunk + (kind_list or []) + chunk + (kind_list or []),
+                ).fetchall()
+            )
+        return found
+
+    def add_analysis(
+        self, outlets: list[Outlet], matches: list[Match], edges: list[Edge], redrawn: Iterable[str]
+    ) -> None:
+        """An incremental analysis: add ``matches`` (new pairs) to those stored, replace the
+        edges and decisions of the ``redrawn`` articles with ``edges``, and add or update
+        ``outlets``. The rest of the stored analysis stays as it is."""
+        redrawn = list(dict.fromkeys(redrawn))
+        with self._transaction("save the analysis"):
+            next_match = (self._db.execute("SELECT COALESCE(MAX(id), 0) FROM matches").fetchone()[0]) + 1
+            next_pair = (self._db.execute("SELECT COALESCE(MAX(id), 0) FROM match_pairs").fetchone()[0]) + 1
+            # A pair aligned again (an article whose parent was replaced) replaces its match.
+            for match in matches:
+                self._db.execute("DELETE FROM matches WHERE a = ? AND b = ?", [match.a, match.b])
+            match_rows, pair_rows, span_rows = [], [], []
+            for match_id, match in enumerate(matches, start=next_match):
+                match_rows.append(_match_row(match_id, match))
+                for pair in match.pairs:
+                    pair_id = next_pair + len(pair_rows)
+                    pair_rows.append(
+                        {"id": pair_id, "match_id": match_id, "a_paragraph": int(pair.a_paragraph),
+                         "b_paragraph": int(pair.b_paragraph), "score": float(pair.score), "method": pair.method}
+                    )
+                    span_rows.extend(
+                        {"pair_id": pair_id, "a_start": int(s.a_start), "a_end": int(s.a_end),
+                         "b_start": int(s.b_start), "b_end": int(s.b_end), "quoted": bool(s.quoted)}
+                        for s in pair.spans
+                    )
+            self._db.table("matches").insert_all(match_rows)
+            self._db.table("match_pairs").insert_all(pair_rows)
+            self._db.table("match_spans").insert_all(span_rows)
+            for start in range(0, len(redrawn), _QUERY_CHUNK):
+                chunk = redrawn[start : start + _QUERY_CHUNK]
+                self._db.execute(f"DELETE FROM edges WHERE child IN ({', '.join('?' * len(chunk))})", chunk)
+            self._db.table("edges").insert_all(
+                {
+                    "parent": e.parent,
+                    "child": e.child,
+                    "kind": e.kind,
+                    "confidence": float(e.confidence),
+                    "evidence": json.dumps(list(e.evidence), ensure_ascii=False),
+                    "alternatives": json.dumps(list(e.alternatives), ensure_ascii=False),
+                }
+                for e in edges
+            )
+            self._db.table("outlets").insert_all(
+                (
+                    {
+                        "id": o.id,
+                        "name": o.name,
+                        "domains": json.dumps(list(o.domains), ensure_ascii=False),
+                        "in_corpus": bool(o.in_corpus),
+                    }
+                    for o in outlets
+                ),
+                replace=True,
             )
 
     # Analysis ----------------------------------------------------------------------------
@@ -442,14 +777,30 @@ class Store:
             )
 
     @_reads("matches")
-    def matches(self) -> list[Match]:
+    def matches(self, article_ids: Iterable[str] | None = None) -> list[Match]:
+        """Stored matches, or those with both sides in ``article_ids``, in stored order."""
+        if article_ids is None:
+            match_rows = list(self._db.table("matches").rows_where(order_by="id"))
+            span_rows = self._db.table("match_spans").rows_where(order_by="id")
+            pair_rows = self._db.table("match_pairs").rows_where(order_by="id")
+        else:
+            ids = set(article_ids)
+            match_rows = sorted(
+                (r for r in self._rows_in("matches", "a", sorted(ids)) if r["b"] in ids), key=lambda r: r["id"]
+            )
+            pair_rows = sorted(
+                self._rows_in("match_pairs", "match_id", [r["id"] for r in match_rows]), key=lambda r: r["id"]
+            )
+            span_rows = sorted(
+                self._rows_in("match_spans", "pair_id", [r["id"] for r in pair_rows]), key=lambda r: r["id"]
+            )
         spans: dict[int, list[Span]] = defaultdict(list)
-        for row in self._db.table("match_spans").rows_where(order_by="id"):
+        for row in span_rows:
             spans[row["pair_id"]].append(
                 Span(row["a_start"], row["a_end"], row["b_start"], row["b_end"], bool(row["quoted"]))
             )
         pairs: dict[int, list[ParagraphPair]] = defaultdict(list)
-        for row in self._db.table("match_pairs").rows_where(order_by="id"):
+        for row in pair_rows:
             pairs[row["match_id"]].append(
                 ParagraphPair(
                     a_paragraph=row["a_paragraph"],
@@ -481,7 +832,7 @@ class Store:
                 a_kind=row["a_kind"],
                 b_kind=row["b_kind"],
             )
-            for row in self._db.table("matches").rows_where(order_by="id")
+            for row in match_rows
         ]
 
     @_reads("edges")
@@ -497,6 +848,28 @@ class Store:
             )
             for row in self._db.table("edges").rows_where(order_by="id")
         ]
+
+    @_reads("edges")
+    def edges_of(self, children: Iterable[str]) -> list[Edge]:
+        """The stored edges whose child is one of ``children``, in stored order."""
+        rows = sorted(self._rows_in("edges", "child", sorted(set(children))), key=lambda r: r["id"])
+        return [
+            Edge(
+                parent=row["parent"],
+                child=row["child"],
+                kind=row["kind"],
+                confidence=row["confidence"],
+                evidence=json.loads(row["evidence"]),
+                alternatives=json.loads(row["alternatives"]),
+            )
+            for row in rows
+        ]
+
+    @_reads("attributions")
+    def attributions_of(self, article_ids: Iterable[str]) -> list[Attribution]:
+        """The attributions of ``article_ids``, in the order they were stored."""
+        rows = sorted(self._rows_in("attributions", "article_id", sorted(set(article_ids))), key=lambda r: r["id"])
+        return [_attribution(row) for row in rows]
 
     @_reads("outlets")
     def outlets(self) -> list[Outlet]:
@@ -610,6 +983,22 @@ def _hash_values(blob: bytes) -> np.ndarray:
     """Stored MinHash values as a uint32 array; uint64 blobs (older databases) are read too."""
     width = _LEGACY_HASH_DTYPE if len(blob) == 8 * _num_perm() else _HASH_DTYPE
     return np.frombuffer(blob, dtype=width).astype(np.uint32)
+
+
+def _attribution(row: dict) -> Attribution:
+    return Attribution(
+        article=row["article_id"],
+        outlet=row["outlet"],
+        surface=row["surface"],
+        phrase=row["phrase"],
+        kind=row["kind"],
+        paragraph=row["paragraph_index"],
+        start=row["start_offset"],
+        end=row["end_offset"],
+        language=row["language"],
+        text_source=bool(row["text_source"]),
+        self=bool(row["self"]),
+    )
 
 
 def _article_row(article: Article, digest: str) -> dict:

@@ -1,0 +1,50 @@
+"""The stored engine: band keys live in the database (table ``bands``, indexed by key),
+written at ingest, so candidates for new articles are an index lookup, not a rebuild.
+
+With ``new`` the answer covers everything stored (the archive), not only the signatures
+passed in: that is the incremental trace. Without it, the stored keys of the signatures'
+articles are joined with each other in SQLite.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from .base import MAX_BUCKET, CandidateEngine, CandidatePair, Signature, band_rows, keep, ordered
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+
+class StoredEngine(CandidateEngine):
+    name = "stored"
+
+    def __init__(self, store: Store, *, max_bucket: int | None = MAX_BUCKET):
+        self.store = store
+        self.max_bucket = max_bucket
+
+    def pairs(
+        self, signatures: Iterable[Signature], *, new: Collection[str] | None = None
+    ) -> Iterator[CandidatePair]:
+        items = list(signatures)
+        self._ensure_stored(items)
+        fresh = sorted(set(new)) if new is not None else None
+        if self.max_bucket is not None:
+            self.capped_keys = self.store.crowded_keys(self.max_bucket, fresh)
+        if fresh is not None:
+            for pair in self.store.band_partners(fresh, self.max_bucket):
+                yield ordered(*pair)
+            return
+        wanted = {s.key for s in items}
+        for a, b in self.store.band_pairs(self.max_bucket):
+            if a in wanted and b in wanted:
+                candidate = ordered(a, b)
+                if keep(candidate, None):
+                    yield candidate
+
+    def _ensure_stored(self, items: list[Signature]) -> None:
+        """Write the keys of paragraphs stored before the bands table existed (or by hand)."""
+        banded = self.store.banded_paragraphs(sorted({s.article for s in items}))
+        missing = [s for s in items if s.key not in banded]
+        if missing and not self.store.read_only:
+            self.store.add_bands(band_rows(missing))
