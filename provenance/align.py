@@ -164,11 +164,13 @@ def verify_pairs(
     not pickled) and get pairs in chunks; results come back in the order of ``pairs``, so
     the matches and notes are the same whatever ``jobs`` is.
     """
+    import multiprocessing
+
     global _verify_state
-    if jobs <= 1 or len(pairs) < PARALLEL_MIN_PAIRS:
+    can_fork = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
+    if jobs <= 1 or len(pairs) < PARALLEL_MIN_PAIRS or not can_fork:
         results = (_verify_one(pair, by_id, by_article, vocabulary) for pair in pairs)
         return _collect(progress.track(results, "align (article pairs)", total=len(pairs)), notes)
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from . import language

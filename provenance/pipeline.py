@@ -239,12 +239,14 @@ def read_documents(items: Iterable, registry: OutletRegistry, jobs: int = 1) -> 
     and no __main__ re-run as spawn would do), once the language model's warm-up thread is
     done so that no lock is copied half-held; they get the registry once.
     """
+    import multiprocessing
+
     items = iter(items)
     head = list(itertools.islice(items, PARALLEL_MIN_DOCUMENTS))
-    if jobs <= 1 or len(head) < PARALLEL_MIN_DOCUMENTS:
+    can_fork = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
+    if jobs <= 1 or len(head) < PARALLEL_MIN_DOCUMENTS or not can_fork:
         yield from (read_document(item, registry) for item in itertools.chain(head, items))
         return
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from . import language

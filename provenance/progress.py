@@ -8,6 +8,7 @@ piped or redirected stderr stays clean.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
@@ -34,7 +35,13 @@ SILENT = Progress()
 
 
 class _RichProgress(Progress):
-    """One rich bar per tracked stage, on stderr, removed when the command ends."""
+    """One rich bar per tracked stage, on stderr, removed when the command ends.
+
+    Redrawn from the tracked loop (at most every REFRESH_SECONDS), not by rich's refresh
+    thread: the stages fork worker processes, and a fork must not copy a thread's locks.
+    """
+
+    REFRESH_SECONDS = 0.1
 
     def __init__(self) -> None:
         from rich.console import Console
@@ -47,8 +54,10 @@ class _RichProgress(Progress):
             TimeElapsedColumn(),
             console=Console(stderr=True),
             transient=True,
+            auto_refresh=False,
         )
         self._bars.start()
+        self._drawn = 0.0
 
     def track(self, items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
         if total is None and hasattr(items, "__len__"):
@@ -58,6 +67,10 @@ class _RichProgress(Progress):
             for item in items:
                 yield item
                 self._bars.advance(task)
+                now = time.monotonic()
+                if now - self._drawn >= self.REFRESH_SECONDS:
+                    self._bars.refresh()
+                    self._drawn = now
         finally:
             self._bars.update(task, visible=False)
 

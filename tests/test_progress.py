@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
 
 import numpy as np
 from click.testing import CliRunner
@@ -21,11 +22,14 @@ def test_bars_only_on_a_terminal_and_not_when_quiet(monkeypatch):
     assert progress.for_terminal() is progress.SILENT
     monkeypatch.setattr(sys, "stderr", Terminal())
     assert progress.for_terminal(quiet=True) is progress.SILENT
+    threads_before = threading.active_count()
     bars = progress.for_terminal()
     assert bars is not progress.SILENT
     with bars:
         assert list(bars.track(iter(range(5)), "count", total=5)) == [0, 1, 2, 3, 4]
         assert list(bars.track([], "nothing")) == []
+        # No refresh thread: the stages fork workers while a bar is shown.
+        assert threading.active_count() == threads_before
 
 
 def test_tracked_embedder_gives_the_same_vectors_in_batches():
