@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from .crosslingual import placeholders
 from .extract import registered_domain
 from .models import Article, Attribution
 from .outlets import OutletRegistry, normalize_alias, outlet_id
@@ -82,12 +83,17 @@ def infer_publisher(
     owner = _page_owner(head, tail, registry)
     if owner is not None:
         return owner
+    if placeholders(article.text):
+        # A copying pipeline's leftover ("[ads_1]") marks a scraped copy: the agency its
+        # byline, dateline or "told X" names wrote the original, not this page.
+        return None
     writer = _writer(head, tail, registry)
     dateline = _dateline_writer(article, attributions, registry)
-    for candidate in (writer, dateline):
+    interviewer = _interviewer(attributions, registry)
+    for candidate in (writer, dateline, interviewer):
         if candidate is not None and _publishes_in(registry, candidate.outlet, article.language):
             return candidate
-    return _interviewer(attributions, registry)
+    return None
 
 
 def apply_publisher(article: Article, publisher: Publisher | None, attributions: list[Attribution]) -> None:

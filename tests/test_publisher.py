@@ -89,3 +89,22 @@ def test_a_registered_outlet_opens_a_short_navigation_line(nav, outlet):
     article = _traced(f"{nav}\n\nStorm shuts coast road\n\n{BODY_DE}\n\nWeiterer Text folgt.")
     assert article.outlet == outlet
     assert any("header line" in e for e in article.publisher_evidence)
+
+
+@pytest.mark.parametrize("text", [
+    # A scraped copy keeps the agency's dateline and its "told" phrase: not the agency's page.
+    f"Storm shuts coast road\n\nOSLO, March 3 (Reuters) - {BODY_EN} [ads_1]\n\nA driver told Reuters he waited hours.",
+    f"Sturm sperrt Küstenstraße\n\nKiel (dpa) - {BODY_DE} [werbung_2]\n\nWeiterer Text folgt.",
+])
+def test_a_page_with_a_copying_pipelines_placeholder_is_not_the_agencys(text):
+    article = _traced(text)
+    assert article.outlet is None
+    assert not any(c.self for c in article._credits)
+
+
+def test_told_an_agency_in_a_language_it_does_not_publish_in_is_a_credit():
+    text = ("Tempestade fecha estrada costeira\n\nUma tempestade fechou a estrada costeira perto do porto "
+            "na segunda-feira, deixando dezenas de caminhões à espera dos dois lados, enquanto equipes "
+            "removiam árvores caídas.\n\nUm motorista disse à Yonhap que esperou horas.")
+    article = _traced(text, language="pt")
+    assert article.outlet != "outlet:yonhap"
