@@ -145,8 +145,9 @@ def build_forest(
                 )
             )
 
+    words: dict[str, set[str]] = {}  # each article's words, read once
     for child_id, items in candidates.items():
-        _mark_closest_version(by_id[child_id], items, by_id)
+        _mark_closest_version(by_id[child_id], items, by_id, words)
 
     for article_id, outlet_credits in credits.items():
         for outlet_id, items in outlet_credits.items():
@@ -308,7 +309,9 @@ def _home_service(a: Article, b: Article, registry: OutletRegistry) -> tuple[Art
     return (a, b) if lang_a == home else (b, a)
 
 
-def _mark_closest_version(child: Article, items: list[Candidate], by_id: dict[str, Article]) -> None:
+def _mark_closest_version(
+    child: Article, items: list[Candidate], by_id: dict[str, Article], cache: dict[str, set[str]]
+) -> None:
     """Of several versions in other languages the child may translate, mark the one whose
     words it carries untranslated (words of that version no other version has): in a chain
     a -> b -> c, c keeps b's leftovers, not a's."""
@@ -323,8 +326,13 @@ def _mark_closest_version(child: Article, items: list[Candidate], by_id: dict[st
     versions = list(best_of.values())
     if len(versions) < 2:
         return
-    own = _words(child)
-    words = {c.parent: _words(by_id[c.parent]) for c in versions}
+    def words_of(article: Article) -> set[str]:
+        if article.id not in cache:
+            cache[article.id] = _words(article)
+        return cache[article.id]
+
+    own = words_of(child)
+    words = {c.parent: words_of(by_id[c.parent]) for c in versions}
     carried = {}
     for c in versions:
         others = set().union(*(w for p, w in words.items() if p != c.parent))
