@@ -145,7 +145,7 @@ class Store:
                     raise MigrationError("the database is read-only and needs a schema upgrade")
             else:
                 if self.path is not None:
-                    db.execute("PRAGMA journal_mode = WAL")
+                    _use_wal(db)
                 migrate(db)
                 self._compact_fingerprints()
             # A damaged file can still open; catching it here costs a scan of the file but
@@ -675,106 +675,56 @@ class Store:
             # A pair aligned again (an article whose parent was replaced) replaces its match.
             for match in matches:
                 self._db.execute("DELETE FROM matches WHERE a = ? AND b = ?", [match.a, match.b])
-            match_rows, pair_rows, span_rows = [], [], []
-            for match_id, match in enumerate(matches, start=next_match):
-                match_rows.append(_match_row(match_id, match))
-                for pair in match.pairs:
-                    pair_id = next_pair + len(pair_rows)
-                    pair_rows.append(
-                        {"id": pair_id, "match_id": match_id, "a_paragraph": int(pair.a_paragraph),
-                         "b_paragraph": int(pair.b_paragraph), "score": float(pair.score), "method": pair.method}
-                    )
-                    span_rows.extend(
-                        {"pair_id": pair_id, "a_start": int(s.a_start), "a_end": int(s.a_end),
-                         "b_start": int(s.b_start), "b_end": int(s.b_end), "quoted": bool(s.quoted)}
-                        for s in pair.spans
-                    )
-            self._db.table("matches").insert_all(match_rows)
-            self._db.table("match_pairs").insert_all(pair_rows)
-            self._db.table("match_spans").insert_all(span_rows)
+            self._insert_matches(matches, next_match, next_pair)
             for start in range(0, len(redrawn), _QUERY_CHUNK):
                 chunk = redrawn[start : start + _QUERY_CHUNK]
                 self._db.execute(f"DELETE FROM edges WHERE child IN ({', '.join('?' * len(chunk))})", chunk)
-            self._db.table("edges").insert_all(
-                {
-                    "parent": e.parent,
-                    "child": e.child,
-                    "kind": e.kind,
-                    "confidence": float(e.confidence),
-                    "evidence": json.dumps(list(e.evidence), ensure_ascii=False),
-                    "alternatives": json.dumps(list(e.alternatives), ensure_ascii=False),
-                }
-                for e in edges
-            )
-            self._db.table("outlets").insert_all(
-                (
-                    {
-                        "id": o.id,
-                        "name": o.name,
-                        "domains": json.dumps(list(o.domains), ensure_ascii=False),
-                        "in_corpus": bool(o.in_corpus),
-                    }
-                    for o in outlets
-                ),
-                replace=True,
-            )
+            self._insert_edges(edges)
+            self._db.table("outlets").insert_all((_outlet_row(o) for o in outlets), replace=True)
 
     # Analysis ----------------------------------------------------------------------------
 
     def save_analysis(self, outlets: list[Outlet], matches: list[Match], edges: list[Edge]) -> None:
         """Replace the stored analysis (outlets, matches with pairs and spans, edges)."""
-        match_rows, pair_rows, span_rows = [], [], []
-        for match_id, match in enumerate(matches, start=1):
-            match_rows.append(_match_row(match_id, match))
-            for pair in match.pairs:
-                pair_id = len(pair_rows) + 1
-                pair_rows.append(
-                    {
-                        "id": pair_id,
-                        "match_id": match_id,
-                        "a_paragraph": int(pair.a_paragraph),
-                        "b_paragraph": int(pair.b_paragraph),
-                        "score": float(pair.score),
-                        "method": pair.method,
-                    }
-                )
-                span_rows.extend(
-                    {
-                        "pair_id": pair_id,
-                        "a_start": int(s.a_start),
-                        "a_end": int(s.a_end),
-                        "b_start": int(s.b_start),
-                        "b_end": int(s.b_end),
-                        "quoted": bool(s.quoted),
-                    }
-                    for s in pair.spans
-                )
         with self._transaction("save the analysis"):
             for table in ("match_spans", "match_pairs", "matches", "edges", "outlets"):
                 self._db.execute(f"DELETE FROM {table}")
-            self._db.table("outlets").insert_all(
-                {
-                    "id": o.id,
-                    "name": o.name,
-                    "domains": json.dumps(list(o.domains), ensure_ascii=False),
-                    "in_corpus": bool(o.in_corpus),
-                }
-                for o in outlets
-            )
-            self._db.table("matches").insert_all(match_rows)
-            self._db.table("match_pairs").insert_all(pair_rows)
-            self._db.table("match_spans").insert_all(span_rows)
-            self._db.table("edges").insert_all(
-                {
-                    "parent": e.parent,
-                    "child": e.child,
-                    "kind": e.kind,
-                    "confidence": float(e.confidence),
-                    "evidence": json.dumps(list(e.evidence), ensure_ascii=False),
-                    "alternatives": json.dumps(list(e.alternatives), ensure_ascii=False),
-                }
-                for e in edges
-            )
+            self._db.table("outlets").insert_all(_outlet_row(o) for o in outlets)
+            self._insert_matches(matches, 1, 1)
+            self._insert_edges(edges)
+
+    def _insert_matches(self, matches: list[Match], first_match: int, first_pair: int) -> None:
+        """Matches with their paragraph pairs and spans, numbered from the given ids."""
+        match_rows, pair_rows, span_rows = [], [], []
+        for match_id, match in enumerate(matches, start=first_match):
+            match_rows.append(_match_row(match_id, match))
+            for pair in match.pairs:
+                pair_id = first_pair + len(pair_rows)
+                pair_rows.append(
+                    {"id": pair_id, "match_id": match_id, "a_paragraph": int(pair.a_paragraph),
+                     "b_paragraph": int(pair.b_paragraph), "score": float(pair.score), "method": pair.method}
+                )
+                span_rows.extend(
+                    {"pair_id": pair_id, "a_start": int(x.a_start), "a_end": int(x.a_end),
+                     "b_start": int(x.b_start), "b_end": int(x.b_end), "quoted": bool(x.quoted)}
+                    for x in pair.spans
+                )
+        self._db.table("matches").insert_all(match_rows)
+        self._db.table("match_pairs").insert_all(pair_rows)
+        self._db.table("match_spans").insert_all(span_rows)
+
+    def _insert_edges(self, edges: list[Edge]) -> None:
+        self._db.table("edges").insert_all(
+            {
+                "parent": e.parent,
+                "child": e.child,
+                "kind": e.kind,
+                "confidence": float(e.confidence),
+                "evidence": json.dumps(list(e.evidence), ensure_ascii=False),
+                "alternatives": json.dumps(list(e.alternatives), ensure_ascii=False),
+            }
+            for e in edges
+        )
 
     @_reads("matches")
     def matches(self, article_ids: Iterable[str] | None = None) -> list[Match]:
@@ -1031,6 +981,32 @@ def _paragraph_row(article: Article, paragraph: Paragraph) -> dict:
         "text": paragraph.text if own_text else None,
         "language": paragraph.language,
         "boilerplate": paragraph.boilerplate,
+    }
+
+
+def _use_wal(db: sqlite_utils.Database) -> None:
+    """Switch a file to WAL mode. Another process starting on the same new file may hold
+    the lock the switch needs, and SQLite then fails at once instead of waiting: retry
+    until the busy timeout. A file already in WAL mode needs nothing."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _outlet_row(outlet: Outlet) -> dict:
+    return {
+        "id": outlet.id,
+        "name": outlet.name,
+        "domains": json.dumps(list(outlet.domains), ensure_ascii=False),
+        "in_corpus": bool(outlet.in_corpus),
     }
 
 
