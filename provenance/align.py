@@ -33,6 +33,7 @@ from .candidates import CandidateEngine, MemoryEngine, Signature, day_of
 from .candidates.memory import CONTAINMENT_THRESHOLD, JACCARD_THRESHOLD, MIN_SHARED_SHINGLES  # noqa: F401
 from .models import Article, Match, Paragraph, ParagraphPair, Span
 from .progress import SILENT, Progress
+from .runs import shared_runs
 
 MIN_UNIT_TOKENS = 6  # shorter paragraphs (bylines, subheads) are not matched on their own
 MIN_RUN = {False: 3, True: 6}  # aligned run length in tokens: words / unspaced characters
@@ -68,6 +69,18 @@ class Unit:
     minhash: LeanMinHash
     unspaced: bool
     quotes: list[tuple[int, int]] = field(default_factory=list)
+    # The tokens as ids of one process-wide table (see token_ids): what runs.shared_runs aligns.
+    ids: np.ndarray | None = None
+
+
+# Token text -> small int, shared by every unit of a process, so two units' ids compare.
+# Filled before verification forks its workers; it only grows (a few MB per 10^5 words).
+_TOKEN_IDS: dict[str, int] = {}
+
+
+def token_ids(tokens: list[fp.Token]) -> np.ndarray:
+    table = _TOKEN_IDS
+    return np.fromiter((table.setdefault(t.text, len(table)) for t in tokens), dtype=np.int64, count=len(tokens))
 
 
 def prepare(article: Article, stored: dict[int, np.ndarray] | None = None) -> list[Unit]:
@@ -93,6 +106,7 @@ def prepare(article: Article, stored: dict[int, np.ndarray] | None = None) -> li
                 minhash=fp.from_hashvalues(hashvalues),
                 unspaced=fp.is_unspaced(tokens),
                 quotes=quote_regions(p.text, p.start),
+                ids=token_ids(tokens),
             )
         )
     return units
@@ -330,18 +344,12 @@ def compare(
             f"alignment capped: {len(popular)} word(s) repeated over {POPULAR_TOKEN} times in {b.id} "
             "cannot start a shared run"
         )
-    matcher = difflib.SequenceMatcher(
-        popular.__contains__ if popular else None,
-        [t.text for t, _ in a_tokens],
-        [t.text for t, _ in b_tokens],
-        autojunk=False,
-    )
     by_pair: dict[tuple[int, int], list[Span]] = defaultdict(list)
     aligned_in_pair: Counter[tuple[int, int]] = Counter()
     free_run_tokens = 0
     long_free_tokens = 0
     quoted_tokens = 0
-    for block in matcher.get_matching_blocks():
+    for block in _matching_blocks(a_units, b_units, a_tokens, b_tokens, popular):
         if block.size < 2:
             continue
         for span, ua, ub, size in _split_block(a_tokens, b_tokens, block):
@@ -426,6 +434,25 @@ def compare(
         a_kind=a_kind,
         b_kind=b_kind,
     )
+
+
+def _matching_blocks(a_units, b_units, a_tokens, b_tokens, popular: set[str]):
+    """The runs the two sides share (difflib's matching blocks; see provenance.runs, which
+    finds the same ones of two or more tokens faster). Popular words, which may not start
+    a run, and pathological repetition go to difflib itself."""
+    if not popular and all(u.ids is not None for u in (*a_units, *b_units)):
+        a_ids = np.concatenate([u.ids for u in a_units])[:MAX_ALIGN_TOKENS]
+        b_ids = np.concatenate([u.ids for u in b_units])[:MAX_ALIGN_TOKENS]
+        found = shared_runs(a_ids, b_ids)
+        if found is not None:
+            return found
+    matcher = difflib.SequenceMatcher(
+        popular.__contains__ if popular else None,
+        [t.text for t, _ in a_tokens],
+        [t.text for t, _ in b_tokens],
+        autojunk=False,
+    )
+    return matcher.get_matching_blocks()
 
 
 def _note_caps(notes: list[str] | None, caps: list[str], a: Article, b: Article) -> None:
