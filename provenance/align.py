@@ -65,7 +65,9 @@ class Unit:
     article: str
     paragraph: Paragraph
     tokens: list[fp.Token]
-    shingles: set[str]
+    # The paragraph's distinct shingles as 64-bit keys (see shingle_keys): the rare-shingle
+    # index and the shingle count read them; strings would cost ten times the memory.
+    shingles: np.ndarray
     minhash: LeanMinHash
     unspaced: bool
     quotes: list[tuple[int, int]] = field(default_factory=list)
@@ -76,6 +78,7 @@ class Unit:
 # Token text -> small int, shared by every unit of a process, so two units' ids compare.
 # Filled before verification forks its workers; it only grows (a few MB per 10^5 words).
 _TOKEN_IDS: dict[str, int] = {}
+_SHINGLE_MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93], dtype=np.uint64)
 
 
 def token_ids(tokens: list[fp.Token]) -> np.ndarray:
@@ -83,30 +86,47 @@ def token_ids(tokens: list[fp.Token]) -> np.ndarray:
     return np.fromiter((table.setdefault(t.text, len(table)) for t in tokens), dtype=np.int64, count=len(tokens))
 
 
+def shingle_keys(ids: np.ndarray, unspaced: bool) -> np.ndarray:
+    """The distinct shingles of a paragraph (word 3-grams, character 4-grams in unspaced
+    scripts, as fingerprint.shingles) as 64-bit keys mixed from the token ids: equal within
+    one process (the id table's), colliding with odds of about 2^-64 per pair."""
+    n = fp.CHAR_SHINGLE if unspaced else fp.WORD_SHINGLE
+    values = ids.astype(np.uint64)
+    if len(values) < n:
+        values = np.concatenate([values, np.zeros(n - len(values), dtype=np.uint64)])
+    count = len(values) - n + 1
+    key = np.zeros(count, dtype=np.uint64)
+    for k in range(n):  # uint64 arithmetic wraps: a hash, not a sum
+        key = (key ^ values[k : k + count]) * _SHINGLE_MIX[k]
+    return np.unique(key ^ (key >> np.uint64(29)))
+
+
 def prepare(article: Article, stored: dict[int, np.ndarray] | None = None) -> list[Unit]:
     """Units for the article's content paragraphs; ``stored`` reuses saved MinHash values
     (computed once, at ingest); the others are computed in one vectorised batch."""
+    stored = stored or {}
     prepared = []
     for p in article.content_paragraphs():
         tokens = fp.tokenize(p.text, p.start)
         if len(tokens) >= MIN_UNIT_TOKENS:
-            prepared.append((p, tokens, fp.shingles(tokens)))
-    stored = stored or {}
-    missing = [shingle_set for p, _, shingle_set in prepared if p.index not in stored]
+            prepared.append((p, tokens))
+    missing = [fp.shingles(tokens) for p, tokens in prepared if p.index not in stored]
     computed = iter(fp.signatures(missing))
     units = []
-    for p, tokens, shingle_set in prepared:
+    for p, tokens in prepared:
         hashvalues = stored[p.index] if p.index in stored else next(computed)
+        ids = token_ids(tokens)
+        unspaced = fp.is_unspaced(tokens)
         units.append(
             Unit(
                 article=article.id,
                 paragraph=p,
                 tokens=tokens,
-                shingles=shingle_set,
+                shingles=shingle_keys(ids, unspaced),
                 minhash=fp.from_hashvalues(hashvalues),
-                unspaced=fp.is_unspaced(tokens),
+                unspaced=unspaced,
                 quotes=quote_regions(p.text, p.start),
-                ids=token_ids(tokens),
+                ids=ids,
             )
         )
     return units
@@ -248,7 +268,7 @@ def candidate_article_pairs(
     units = [u for article_units in by_article.values() for u in article_units]
     found = {(a, b) for (a, _), (b, _) in engine.pairs(signatures_of(units, by_id), new=new)}
     extra = engine.extra_article_pairs(
-        {article_id: set().union(*(u.shingles for u in us)) for article_id, us in by_article.items()}
+        {article_id: np.concatenate([u.shingles for u in us]) for article_id, us in by_article.items() if us}
     )
     if new is not None:
         extra = {p for p in extra if p[0] in new or p[1] in new}

@@ -119,7 +119,7 @@ class CandidateEngine(ABC):
     ) -> Iterator[CandidatePair]:
         ...
 
-    def extra_article_pairs(self, shingles_by_article: dict[str, set[str]]) -> set[tuple[str, str]]:
+    def extra_article_pairs(self, shingles_by_article: dict[str, np.ndarray]) -> set[tuple[str, str]]:
         """Article pairs found by other means than paragraph signatures (none by default)."""
         return set()
 
