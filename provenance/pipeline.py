@@ -12,6 +12,7 @@ import copy
 import itertools
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import BinaryIO
@@ -201,8 +202,31 @@ def prepare(article: Article) -> Article:
 PARALLEL_MIN_DOCUMENTS = 32
 
 
-def read_document(item, registry: OutletRegistry) -> tuple[Article, list[Attribution]] | InputError:
-    """Extract, segment, identify languages and credits of one document (CPU-bound, no I/O)."""
+@dataclass
+class Fingerprints:
+    """What ingest stores of an article's content paragraphs for alignment, computed where
+    the article is read (a worker process): valid while its content paragraphs are these."""
+
+    content: tuple[int, ...]  # indices of the content paragraphs they were computed from
+    signatures: dict[int, object]  # paragraph index -> MinHash values
+    words: frozenset[str]  # distinct words (document frequencies)
+
+    @classmethod
+    def of(cls, article: Article) -> Fingerprints:
+        units = align.prepare(article)
+        return cls(
+            tuple(p.index for p in article.content_paragraphs()),
+            {u.paragraph.index: u.minhash.hashvalues for u in units},
+            frozenset(align.words_of(units)),
+        )
+
+    def still_valid(self, article: Article) -> bool:
+        return self.content == tuple(p.index for p in article.content_paragraphs())
+
+
+def read_document(item, registry: OutletRegistry) -> tuple[Article, list[Attribution], Fingerprints] | InputError:
+    """Extract, segment, identify languages and credits of one document and fingerprint its
+    paragraphs (CPU-bound, no I/O)."""
     if isinstance(item, InputError):
         return item
     try:
@@ -216,7 +240,7 @@ def read_document(item, registry: OutletRegistry) -> tuple[Article, list[Attribu
         return InputError(item.id, f"cannot extract: {_one_line(exc)}")
     credits = extract_attributions(article, registry)
     publisher.apply_publisher(article, publisher.infer_publisher(article, credits, registry), credits)
-    return article, credits
+    return article, credits, Fingerprints.of(article)
 
 
 _worker_registry: OutletRegistry | None = None
@@ -284,7 +308,7 @@ def ingest(
         if on_error:
             on_error(error)
 
-    batch: list[tuple[Article, list[Attribution]]] = []
+    batch: list[tuple[Article, list[Attribution], Fingerprints]] = []
     documents = read_documents(_documents(inputs, stdin=stdin, fetch=fetch, on_note=on_note), registry, jobs)
     for item in progress.track(documents, "ingest (read)"):
         if isinstance(item, InputError):
@@ -292,34 +316,44 @@ def ingest(
             continue
         batch.append(item)
     # An outlet's own furniture repeats across its articles (this batch and the archive).
-    articles = [article for article, _ in batch]
+    articles = [article for article, _, _ in batch]
     outlets = {a.outlet for a in articles if a.outlet}
     archive = store.articles(store.article_ids_of_outlets(outlets)) if outlets else []
     segment.mark_repeated(articles + archive)
 
-    for article, credits in progress.track(batch, "ingest (store)"):
-        try:
-            units = align.prepare(article)
-            signatures = {u.paragraph.index: u.minhash.hashvalues for u in units}
-            previous = store.article(article.id)
-            result = store.add_article(article, credits, signatures)
-            if result.status != "unchanged":  # document frequencies for incremental traces
-                if result.status == "replaced" and previous is not None:
-                    store.count_words(align.words_of(align.prepare(previous)), -1)
-                if units:
-                    store.count_words(align.words_of(units), +1)
-        except StoreError as exc:
-            fail(InputError(article.id, f"not stored: {exc}"))
-            continue
-        except Exception as exc:  # noqa: BLE001 - as above: one article, one error line
-            fail(InputError(article.id, f"not stored: {_one_line(exc)}"))
-            continue
-        if result.status == "unchanged":
-            report.unchanged.append(article.id)
-        else:
-            report.added.append(article.id)
-            if result.status == "duplicate" and result.existing_id:
-                report.duplicates[article.id] = result.existing_id
+    # Document frequencies for incremental traces: changes summed over the batch and
+    # written in one statement at the end (a per-article upsert was a fifth of ingest).
+    words: Counter[str] = Counter()
+    counted = 0  # change in the number of articles the frequencies count
+    try:
+        for article, credits, fingerprints in progress.track(batch, "ingest (store)"):
+            try:
+                if not fingerprints.still_valid(article):  # mark_repeated took a paragraph out
+                    fingerprints = Fingerprints.of(article)
+                previous = store.article(article.id)
+                result = store.add_article(article, credits, fingerprints.signatures)
+                if result.status != "unchanged":
+                    if result.status == "replaced" and previous is not None:
+                        old = align.words_of(align.prepare(previous))
+                        words.subtract(old)
+                        counted -= bool(old)
+                    words.update(fingerprints.words)
+                    counted += bool(fingerprints.words)
+            except StoreError as exc:
+                fail(InputError(article.id, f"not stored: {exc}"))
+                continue
+            except Exception as exc:  # noqa: BLE001 - as above: one article, one error line
+                fail(InputError(article.id, f"not stored: {_one_line(exc)}"))
+                continue
+            if result.status == "unchanged":
+                report.unchanged.append(article.id)
+            else:
+                report.added.append(article.id)
+                if result.status == "duplicate" and result.existing_id:
+                    report.duplicates[article.id] = result.existing_id
+    finally:
+        if words or counted:
+            store.change_word_counts(words, counted)
     return report
 
 

@@ -403,18 +403,26 @@ class Store:
         for r in rows:
             by_paragraph[(r.article, int(r.paragraph))].append(int(r.key))
             days[(r.article, int(r.paragraph))] = r.day
+        if not by_paragraph:
+            return
         conn = self._db.conn
-        for (article_id, index), keys in by_paragraph.items():
-            conn.execute(
-                "DELETE FROM band_paragraphs WHERE article_id = ? AND paragraph_index = ?", [article_id, index]
+        paragraphs = [(article_id, index, days[(article_id, index)]) for article_id, index in by_paragraph]
+        conn.executemany(
+            "DELETE FROM band_paragraphs WHERE article_id = ? AND paragraph_index = ?", [p[:2] for p in paragraphs]
+        )
+        conn.executemany("INSERT INTO band_paragraphs (article_id, paragraph_index, day) VALUES (?, ?, ?)", paragraphs)
+        ids = {}
+        for article_id in {p[0] for p in paragraphs}:
+            ids.update(
+                ((article_id, index), row_id)
+                for row_id, index in conn.execute(
+                    "SELECT id, paragraph_index FROM band_paragraphs WHERE article_id = ?", [article_id]
+                )
             )
-            paragraph = conn.execute(
-                "INSERT INTO band_paragraphs (article_id, paragraph_index, day) VALUES (?, ?, ?)",
-                [article_id, index, days[(article_id, index)]],
-            ).lastrowid
-            conn.executemany(
-                "INSERT OR IGNORE INTO bands (key, paragraph) VALUES (?, ?)", ((k, paragraph) for k in keys)
-            )
+        conn.executemany(
+            "INSERT OR IGNORE INTO bands (key, paragraph) VALUES (?, ?)",
+            [(k, ids[paragraph]) for paragraph, keys in by_paragraph.items() for k in keys],
+        )
 
     def _delete_bands(self, article_ids: list[str], before: str | None = None) -> tuple[int, int, int]:
         """Remove the index entries of those articles' paragraphs (published before day
@@ -555,9 +563,14 @@ class Store:
     def count_words(self, words: Iterable[str], change: int) -> None:
         """Add ``change`` (+1: an article stored, -1: one removed) to the document frequency
         of each of ``words`` (one article's distinct words) and to the article count."""
-        rows = [(w, change) for w in set(words)]
-        if not rows:
-            return
+        words = set(words)
+        if words:
+            self.change_word_counts(dict.fromkeys(words, change), change)
+
+    def change_word_counts(self, changes: dict[str, int], articles: int) -> None:
+        """Add each of ``changes`` (word -> change) to that word's document frequency and
+        ``articles`` to the number of articles counted: a batch's ``count_words`` at once."""
+        rows = [(w, n) for w, n in changes.items() if n]
         with self._transaction("count words"):
             self._db.conn.executemany(
                 "INSERT INTO vocabulary (word, articles) VALUES (?, ?) "
@@ -565,7 +578,7 @@ class Store:
                 rows,
             )
             self._db.execute("DELETE FROM vocabulary WHERE articles <= 0")
-            self._db.execute("UPDATE vocabulary_size SET articles = max(0, articles + ?)", [change])
+            self._db.execute("UPDATE vocabulary_size SET articles = max(0, articles + ?)", [articles])
 
     @_reads("vocabulary")
     def vocabulary(self, words: Iterable[str]) -> tuple[int, dict[str, int]]:
