@@ -127,7 +127,10 @@ def run_stages(folder: str, jobs: int) -> dict:
 
     registry = default_registry()
     seconds: dict[str, float] = {}
-    with Store(":memory:") as store:
+    # As `provenance trace` without --db does: a throw-away store without the indexes a
+    # database keeps for later runs (the size of one that keeps them: db_size below).
+    scratch = Store.memory(indexed=False) if "indexed" in inspect.signature(Store).parameters else Store(":memory:")
+    with scratch as store:
         start = time.perf_counter()
         kwargs = {"jobs": jobs} if "jobs" in inspect.signature(pipeline.ingest).parameters else {}
         pipeline.ingest([folder], store, registry=registry, **kwargs)
@@ -153,10 +156,8 @@ def run_stages(folder: str, jobs: int) -> dict:
         seconds["save"] = time.perf_counter() - start
         n_articles = len(articles)
         text_bytes = sum(len(a.text.encode("utf-8")) for a in articles)
-        db_bytes = store._db.execute(
-            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
-        ).fetchone()[0]
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    db_kib = db_size(folder, jobs, registry)
     self_peak = own.ru_maxrss / 1024
     children_peak = children.ru_maxrss / 1024
     # CPU seconds of the tracer and its workers: steadier than wall time on a busy machine.
@@ -170,9 +171,33 @@ def run_stages(folder: str, jobs: int) -> dict:
         "worker_peak_rss_mib": children_peak,
         "matches": len(matches),
         "derived_edges": sum(1 for e in edges if e.kind in ("copy", "rewrite")),
-        "db_kib_per_article": db_bytes / 1024 / max(1, n_articles),
+        "db_kib_per_article": db_kib,
         "text_kib_per_article": text_bytes / 1024 / max(1, n_articles),
     }
+
+
+DB_SAMPLE = 1000
+
+
+def db_size(folder: str, jobs: int, registry) -> float:
+    """KiB per article of a database file (`trace --db`: full-text, band and vocabulary
+    indexes included) holding the first DB_SAMPLE articles of the corpus, analysed."""
+    from provenance import pipeline
+    from provenance.store import Store
+
+    first = sorted(Path(folder).glob("*.jsonl"))[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / "sample.jsonl"
+        with open(first, encoding="utf-8") as lines, open(sample, "w", encoding="utf-8") as out:
+            for _, line in zip(range(DB_SAMPLE), lines):
+                out.write(line)
+        path = Path(tmp) / "sample.db"
+        with Store(path) as store:
+            pipeline.ingest([str(sample)], store, registry=registry)
+            pipeline.analyse(store, registry=registry, crosslingual_embeddings=False)
+            count = store._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+            store._db.execute("VACUUM")
+        return path.stat().st_size / 1024 / max(1, count)
 
 
 def run_size(n: int, code: Path, jobs: int, memory_gb: float, tmp: Path) -> dict:

@@ -104,7 +104,7 @@ def ensure_index(store: Store, articles: list[Article], prints: dict[tuple[str, 
     """Fill the band index and the document frequencies for articles stored before they
     existed (a database from before migration 0006), so a later incremental trace finds
     them. Only undecided articles get band keys: a decided one without keys was pruned."""
-    if store.read_only:
+    if store.read_only or not store.indexed:
         return
     decided = store.decided_articles()
     undecided = [a for a in articles if a.id not in decided]

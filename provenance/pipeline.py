@@ -352,7 +352,7 @@ def ingest(
                 if result.status == "duplicate" and result.existing_id:
                     report.duplicates[article.id] = result.existing_id
     finally:
-        if words or counted:
+        if store.indexed and (words or counted):
             store.change_word_counts(words, counted)
     return report
 
@@ -494,7 +494,8 @@ def trace(
     """
     registry = registry or default_registry()
     notes: list[str] = []
-    with Store(db_path or ":memory:") as store:
+    # Without a database the store is thrown away at the end: it keeps no indexes.
+    with Store(db_path) if db_path else Store.memory(indexed=False) as store:
         report = ingest(inputs, store, registry=registry, stdin=stdin, fetch=fetch, on_error=on_error,
                         on_note=on_note, jobs=jobs, progress=progress)
         if db_path and engine in (None, "stored") and store.has_decisions():

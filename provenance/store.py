@@ -110,10 +110,15 @@ def default_db_path() -> Path:
 class Store:
     """A provenance database file (or an in-memory one, see ``Store.memory``)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, indexed: bool = True) -> None:
         """Open the database at ``path``, creating it and its parent folder if needed,
         and bring its schema up to date. Raises StoreError if the file is not a provenance
-        database or was written by a newer version of provenance."""
+        database or was written by a newer version of provenance.
+
+        ``indexed=False`` (a throw-away in-memory database only) keeps none of what serves
+        later runs and readers: no full-text index, no band index, no document
+        frequencies. A one-off ``trace`` without ``--db`` spends a third of its ingest
+        time on them otherwise."""
         if not hasattr(sqlite_utils.Database, "atomic"):
             # Older sqlite-utils commits inside insert_all, which would break atomic writes.
             raise StoreError("provenance needs sqlite-utils 4.2 or newer")
@@ -121,6 +126,9 @@ class Store:
         # A file we may not write is opened read-only (mode=ro), so that reading it never
         # tries to write, even as root; commands that must write say so in one line.
         self.read_only = False
+        self.indexed = indexed
+        if not indexed and str(path) != ":memory:":
+            raise ValueError("only an in-memory store can go without its indexes")
         if str(path) == ":memory:":
             db = sqlite_utils.Database(memory=True)
         else:
@@ -148,6 +156,9 @@ class Store:
                     _use_wal(db)
                 migrate(db)
                 self._compact_fingerprints()
+                if not indexed:
+                    for trigger in ("articles_ai", "articles_ad", "articles_au"):
+                        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
             # A damaged file can still open; catching it here costs a scan of the file but
             # saves storing into it ("1 added") and failing later on read.
             problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
@@ -158,9 +169,9 @@ class Store:
             raise StoreError(f"cannot open database {self._name()}: {exc}") from exc
 
     @classmethod
-    def memory(cls) -> Store:
+    def memory(cls, *, indexed: bool = True) -> Store:
         """A throw-away database that lives as long as the Store (tests, one-off traces)."""
-        return cls(":memory:")
+        return cls(":memory:", indexed=indexed)
 
     def close(self) -> None:
         self._db.close()
@@ -268,14 +279,15 @@ class Store:
                 for index, values in (fingerprints or {}).items()
             )
             # The stored candidate index (see provenance.candidates): a lookup at trace time.
-            self._insert_bands(
-                candidates.band_rows(
-                    candidates.Signature(article.id, int(index), values, day=candidates.day_of(article.published))
-                    for index, values in (fingerprints or {}).items()
-                    # A signature shorter than the bands (a test's) has no keys to store.
-                    if len(values) >= candidates.BANDS * candidates.ROWS
+            if self.indexed:
+                self._insert_bands(
+                    candidates.band_rows(
+                        candidates.Signature(article.id, int(index), values, day=candidates.day_of(article.published))
+                        for index, values in (fingerprints or {}).items()
+                        # A signature shorter than the bands (a test's) has no keys to store.
+                        if len(values) >= candidates.BANDS * candidates.ROWS
+                    )
                 )
-            )
         if twin:
             return AddResult("duplicate", article.id, twin[0])
         return AddResult("replaced" if stored else "added", article.id)

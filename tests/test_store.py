@@ -439,3 +439,31 @@ def test_a_database_from_before_the_compact_schema_migrates_with_its_data(tmp_pa
         # The rebuilt tables keep their cascades: removing the article removes the rest.
         store.add_article(make_article(story.id, ["Replaced text of the story."]), [])
         assert store.fingerprints() == {}
+
+
+def test_a_throw_away_store_keeps_no_indexes_and_traces_the_same(tmp_path):
+    """``trace`` without --db uses Store.memory(indexed=False): no full-text index, band
+    keys or document frequencies are written, and the forest is the same."""
+    from pathlib import Path
+
+    from provenance import pipeline
+
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    results = {}
+    for indexed in (True, False):
+        with Store.memory(indexed=indexed) as store:
+            pipeline.ingest([str(seeds)], store)
+            counts = {
+                "bands": store._db.execute("SELECT COUNT(*) FROM bands").fetchone()[0],
+                "search": store._db.execute(
+                    "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'Alibaba'"
+                ).fetchone()[0],
+                "words": store.vocabulary([])[0],
+            }
+            _, edges, _, _ = pipeline.analyse(store, crosslingual_embeddings=False)
+            results[indexed] = (counts, sorted((e.child, e.parent, e.kind) for e in edges))
+    assert all(n > 0 for n in results[True][0].values())
+    assert results[False][0] == {"bands": 0, "search": 0, "words": 0}
+    assert results[True][1] == results[False][1]
+    with pytest.raises(ValueError):
+        Store(tmp_path / "kept.db", indexed=False)
