@@ -144,7 +144,8 @@ def run_stages(folder: str, jobs: int) -> dict:
         start = time.perf_counter()
         align_kwargs = {"jobs": jobs} if "jobs" in inspect.signature(align.find_matches).parameters else {}
         matches = align.find_matches(articles, fingerprints, **align_kwargs)
-        matches += crosslingual.find_translations(articles, embedder=None, cache=store)
+        xl_kwargs = {"jobs": jobs} if "jobs" in inspect.signature(crosslingual.find_translations).parameters else {}
+        matches += crosslingual.find_translations(articles, embedder=None, cache=store, **xl_kwargs)
         seconds["align"] = time.perf_counter() - start
 
         start = time.perf_counter()

@@ -103,13 +103,18 @@ def find_translations(
     embedder: Embedder | None = None,
     cache: EmbeddingCache | None = None,
     new: Collection[str] | None = None,
+    jobs: int = 1,
 ) -> list[Match]:
     """One Match (kind "translation") per pair of articles in different languages where one
     is a whole or partial translation of the other; with ``new``, only pairs with a side in
-    ``new`` are verified (the others were, by an earlier analysis)."""
-    docs = [d for d in (_prepare(a) for a in articles) if d is not None]
-    if len({_base_language(d.language) for d in docs}) < 2:
+    ``new`` are verified (the others were, by an earlier analysis). Anchors are extracted
+    on ``jobs`` processes; the result does not depend on ``jobs``."""
+    languages = {_base_language(x) for a in articles if (x := a.language or _majority_language(a))}
+    if len(languages) < 2:
         return []  # one language: nothing to translate, and nothing to embed
+    docs = [d for d in _prepare_all(articles, jobs) if d is not None]
+    if len({_base_language(d.language) for d in docs}) < 2:
+        return []
     fresh = None if new is None else {i for i, d in enumerate(docs) if d.article.id in new}
     candidates = _anchor_candidates(docs)
     if fresh is not None:
@@ -176,10 +181,46 @@ def _size(text: str) -> int:
     return len(text.split()) + len(_CJK_RE.findall(text)) // 2
 
 
-def _prepare(article: Article) -> _Doc | None:
+# Articles prepared in one process before a pool pays for itself.
+PARALLEL_MIN_ARTICLES = 500
+_prepare_state: list[Article] | None = None  # what forked workers read (copy-on-write)
+
+
+def _prepare_all(articles: list[Article], jobs: int) -> list[_Doc | None]:
+    """``_prepare`` of each article, in order; the anchor extraction (regexes over every
+    paragraph, the slow part) on ``jobs`` forked processes when there are enough."""
+    import multiprocessing
+
+    global _prepare_state
+    if jobs <= 1 or len(articles) < PARALLEL_MIN_ARTICLES or "fork" not in multiprocessing.get_all_start_methods():
+        return [_prepare(a) for a in articles]
+    from concurrent.futures import ProcessPoolExecutor
+
+    from . import language as language_id
+
+    language_id.wait_warm_up()  # no thread may hold a lock at fork time
+    _prepare_state = articles
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            found = list(pool.map(_anchors_in_worker, range(len(articles)), chunksize=64))
+    finally:
+        _prepare_state = None
+    # Rebuilt around the caller's own Article and Paragraph objects, not pickled copies.
+    return [_prepare(a, anchors) if anchors is not None else None for a, anchors in zip(articles, found)]
+
+
+def _anchors_in_worker(i: int):
+    doc = _prepare(_prepare_state[i])
+    return None if doc is None else [u.anchors for u in doc.units]
+
+
+def _prepare(article: Article, anchors: list[list[Anchor]] | None = None) -> _Doc | None:
+    """The article's paragraphs with their anchors (``anchors``: those a worker extracted,
+    one list per unit in order)."""
     language = article.language or _majority_language(article)
     if language is None:
         return None
+    given = iter(anchors) if anchors is not None else None
     units = []
     content_chars = 0
     for p in article.paragraphs:
@@ -191,8 +232,8 @@ def _prepare(article: Article) -> _Doc | None:
             continue
         if _size(p.text) < MIN_PARAGRAPH_SIZE and not p.is_content:
             continue
-        anchors = extract_anchors(p.text, p.language or language)
-        units.append(_Unit(p, p.boilerplate == "related", anchors, _size(p.text)))
+        found = next(given) if given is not None else extract_anchors(p.text, p.language or language)
+        units.append(_Unit(p, p.boilerplate == "related", found, _size(p.text)))
     doc = _Doc(article, language, units, content_chars)
     doc.keys = set().union(*(anchor_keys(u.anchors) for u in units if not u.related)) if units else set()
     return doc

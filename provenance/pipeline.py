@@ -452,7 +452,7 @@ def analyse(
         embedder = load_embedder()
         if embedder is not None and progress is not SILENT:
             embedder = TrackedEmbedder(embedder, progress)
-    matches += crosslingual.find_translations(articles, embedder=embedder, cache=store)
+    matches += crosslingual.find_translations(articles, embedder=embedder, cache=store, jobs=jobs)
     edges, outlets = lineage.build_forest(articles, matches, store.attributions(), registry)
     store.save_analysis(outlets, matches, edges)
     if not store.read_only:

@@ -53,3 +53,17 @@ def test_two_processes_give_the_same_json_as_one(tmp_path, monkeypatch, corpus):
     one, two = traced(inputs, jobs=1), traced(inputs, jobs=2)
     assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)
     assert one["articles"] and one["matches"] and (corpus == "seeds" or one["errors"])
+
+
+def test_crosslingual_anchors_on_two_processes_give_the_same_translations(monkeypatch):
+    from provenance import crosslingual
+    from provenance.store import Store
+
+    with Store.memory(indexed=False) as store:
+        pipeline.ingest([str(SEEDS)], store)
+        articles = store.articles()
+    one = crosslingual.find_translations(articles, jobs=1)
+    monkeypatch.setattr(crosslingual, "PARALLEL_MIN_ARTICLES", 2)  # the seeds are five
+    two = crosslingual.find_translations(articles, jobs=2)
+    assert one, "the seeds hold a translation"
+    assert [(m.a, m.b, m.score, m.evidence) for m in one] == [(m.a, m.b, m.score, m.evidence) for m in two]
