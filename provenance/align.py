@@ -1,12 +1,13 @@
 """Stage 5b: monolingual alignment — which paragraphs two articles share, and where.
 
 1. Candidates: a candidate engine (``provenance.candidates``) proposes paragraph pairs
-   from MinHash signatures. The default, in memory, puts them in two LSH indexes
-   (datasketch): MinHashLSH finds paragraphs with similar shingle sets (Jaccard),
-   LSHEnsemble finds paragraphs that *contain* most of another's shingles (a quoted
-   paragraph inside a longer one has low Jaccard but high containment); the others join
-   band keys in SQLite, DuckDB or Spark.
-2. Verification: each candidate pair is aligned token by token (difflib); runs of at least
+   from MinHash signatures. The default, in memory, joins LSH band keys in numpy
+   (paragraphs with similar shingle sets, Jaccard), adds article pairs sharing shingles
+   rare in the corpus (heavy rewrites) and, in corpora of up to 1,000 articles, an LSH
+   Ensemble (a quoted paragraph inside a longer one: low Jaccard, high containment); the
+   others join band keys in SQLite, DuckDB or Spark.
+2. Verification: each candidate pair is aligned token by token (difflib's matching
+   blocks, computed from shared bigrams by ``provenance.runs``); runs of at least
    MIN_RUN tokens become spans with character offsets on both sides. A pair with too little
    aligned text is dropped: LSH is only a way to avoid comparing everything with everything.
 3. Aggregation per pair of articles, never transitively: how much of each side is covered,

@@ -1,7 +1,7 @@
 """Candidate paragraph pairs behind one small interface (``CandidateEngine.pairs``), one
 module per engine, as datasketch keeps its storage backends:
 
-- ``memory``: datasketch MinHashLSH + LSH Ensemble + rare shingles, rebuilt per run;
+- ``memory``: band keys joined in numpy + rare shingles (+ LSH Ensemble up to 1,000 articles), rebuilt per run;
 - ``stored``: band keys in the database (``bands`` table), a lookup for new articles;
 - ``duckdb``: the band self-join in embedded DuckDB, out of core (extra ``scale``);
 - ``spark``: the same join in Apache Spark (extra ``spark``).
