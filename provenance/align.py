@@ -102,6 +102,19 @@ def shingle_keys(ids: np.ndarray, unspaced: bool) -> np.ndarray:
     return np.unique(key ^ (key >> np.uint64(29)))
 
 
+def signatures_and_words(article: Article) -> tuple[dict[int, np.ndarray], set[str]]:
+    """What ingest stores of an article: the MinHash values of the paragraphs ``prepare``
+    would make units of, and their distinct words; without building the units."""
+    prepared = []
+    for p in article.content_paragraphs():
+        tokens = fp.tokenize(p.text, p.start)
+        if len(tokens) >= MIN_UNIT_TOKENS:
+            prepared.append((p.index, tokens))
+    values = fp.signatures([fp.shingles(tokens) for _, tokens in prepared])
+    words = {t.text for _, tokens in prepared for t in tokens}
+    return {index: values[i] for i, (index, _) in enumerate(prepared)}, words
+
+
 def prepare(article: Article, stored: dict[int, np.ndarray] | None = None) -> list[Unit]:
     """Units for the article's content paragraphs; ``stored`` reuses saved MinHash values
     (computed once, at ingest); the others are computed in one vectorised batch."""

@@ -213,12 +213,8 @@ class Fingerprints:
 
     @classmethod
     def of(cls, article: Article) -> Fingerprints:
-        units = align.prepare(article)
-        return cls(
-            tuple(p.index for p in article.content_paragraphs()),
-            {u.paragraph.index: u.minhash.hashvalues for u in units},
-            frozenset(align.words_of(units)),
-        )
+        signatures, words = align.signatures_and_words(article)
+        return cls(tuple(p.index for p in article.content_paragraphs()), signatures, frozenset(words))
 
     def still_valid(self, article: Article) -> bool:
         return self.content == tuple(p.index for p in article.content_paragraphs())

@@ -51,3 +51,27 @@ def test_our_signatures_and_datasketch_minhashes_share_one_lsh_index():
     probe.update_batch([s.encode("utf-8") for s in sets[7]])
     assert 7 in lsh.query(probe)
     assert fp.minhash(sets[7]).jaccard(probe) == 1.0
+
+
+def test_ingest_fingerprints_equal_the_units_alignment_makes():
+    """What ingest stores (align.signatures_and_words) is what align.prepare computes."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from provenance import align, pipeline
+    from provenance.outlets import default_registry
+
+    seeds = sorted((Path(__file__).resolve().parents[1] / "seeds").iterdir())
+    registry = default_registry()
+    checked = 0
+    for document in pipeline._documents([str(s) for s in seeds], stdin=None, fetch=None, on_note=lambda *a: None):
+        article, _, _ = pipeline.read_document(document, registry)
+        signatures, words = align.signatures_and_words(article)
+        units = align.prepare(article)
+        assert sorted(signatures) == [u.paragraph.index for u in units]
+        for u in units:
+            assert np.array_equal(signatures[u.paragraph.index], u.minhash.hashvalues)
+        assert words == align.words_of(units)
+        checked += len(units)
+    assert checked > 20
