@@ -812,33 +812,13 @@ class Store:
 
     @_reads("edges")
     def edges(self) -> list[Edge]:
-        return [
-            Edge(
-                parent=row["parent"],
-                child=row["child"],
-                kind=row["kind"],
-                confidence=row["confidence"],
-                evidence=json.loads(row["evidence"]),
-                alternatives=json.loads(row["alternatives"]),
-            )
-            for row in self._db.table("edges").rows_where(order_by="id")
-        ]
+        return [_edge(row) for row in self._db.table("edges").rows_where(order_by="id")]
 
     @_reads("edges")
     def edges_of(self, children: Iterable[str]) -> list[Edge]:
         """The stored edges whose child is one of ``children``, in stored order."""
         rows = sorted(self._rows_in("edges", "child", sorted(set(children))), key=lambda r: r["id"])
-        return [
-            Edge(
-                parent=row["parent"],
-                child=row["child"],
-                kind=row["kind"],
-                confidence=row["confidence"],
-                evidence=json.loads(row["evidence"]),
-                alternatives=json.loads(row["alternatives"]),
-            )
-            for row in rows
-        ]
+        return [_edge(row) for row in rows]
 
     @_reads("attributions")
     def attributions_of(self, article_ids: Iterable[str]) -> list[Attribution]:
@@ -1072,3 +1052,14 @@ def _match_row(match_id: int, match: Match) -> dict:
         "a_kind": match.a_kind,
         "b_kind": match.b_kind,
     }
+
+
+def _edge(row: dict) -> Edge:
+    return Edge(
+        parent=row["parent"],
+        child=row["child"],
+        kind=row["kind"],
+        confidence=row["confidence"],
+        evidence=json.loads(row["evidence"]),
+        alternatives=json.loads(row["alternatives"]),
+    )
