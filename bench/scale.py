@@ -252,7 +252,7 @@ def bench_fingerprints(articles: list[dict], limit: int = 20000) -> None:
     timed("provenance signatures (numpy, with hashing)", lambda: list(fp.signatures(shingle_sets)))
     hashed = [fp._hash32(shingles) for shingles in shingle_sets]
     timed("provenance permute+min only (pre-hashed)", lambda: list(fp._permuted_minima(hashed)))
-    timed("provenance tokenise+shingle+signatures", lambda: list(fp.signatures([fp.shingles(fp.tokenize(p)) for p in paragraphs])))
+    timed("provenance words+shingle+signatures", lambda: list(fp.signatures([fp.shingles(fp.words(p)) for p in paragraphs])))
     try:
         from rensa import RMinHash  # optional: only measured when installed
     except ImportError:

@@ -61,30 +61,70 @@ POPULAR_TOKEN = 300
 
 @dataclass
 class Unit:
-    """A content paragraph prepared for alignment."""
+    """A content paragraph prepared for alignment: its words as token ids (not token
+    objects: a 20,000-article corpus has 10^7 of them); character offsets and quotation
+    regions are read from the text only for the paragraphs a match is found in."""
 
     article: str
     paragraph: Paragraph
-    tokens: list[fp.Token]
+    # The tokens (fingerprint.tokenize) as ids of one process-wide table (see token_ids):
+    # what runs.shared_runs aligns and word weights are counted over.
+    ids: np.ndarray
     # The paragraph's distinct shingles as 64-bit keys (see shingle_keys): the rare-shingle
     # index and the shingle count read them; strings would cost ten times the memory.
     shingles: np.ndarray
-    minhash: LeanMinHash
+    hashvalues: np.ndarray  # the MinHash signature (fingerprint.signatures)
     unspaced: bool
-    quotes: list[tuple[int, int]] = field(default_factory=list)
-    # The tokens as ids of one process-wide table (see token_ids): what runs.shared_runs aligns.
-    ids: np.ndarray | None = None
+    _offsets: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    _quotes: list[tuple[int, int]] | None = field(default=None, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def offsets(self) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end offsets (in the article's text) of each token."""
+        if self._offsets is None:
+            tokens = fp.tokenize(self.paragraph.text, self.paragraph.start)
+            self._offsets = (
+                np.fromiter((t.start for t in tokens), dtype=np.int64, count=len(tokens)),
+                np.fromiter((t.end for t in tokens), dtype=np.int64, count=len(tokens)),
+            )
+        return self._offsets
+
+    @property
+    def quotes(self) -> list[tuple[int, int]]:
+        if self._quotes is None:
+            self._quotes = quote_regions(self.paragraph.text, self.paragraph.start)
+        return self._quotes
+
+    @property
+    def minhash(self) -> LeanMinHash:
+        return fp.from_hashvalues(self.hashvalues)
 
 
-# Token text -> small int, shared by every unit of a process, so two units' ids compare.
-# Filled before verification forks its workers; it only grows (a few MB per 10^5 words).
+# Token text -> small int, shared by every unit of a process, so two units' ids compare;
+# _TOKEN_TEXT is the way back. Filled before verification forks its workers; it only
+# grows (a few MB per 10^5 distinct words).
 _TOKEN_IDS: dict[str, int] = {}
+_TOKEN_TEXT: list[str] = []
 _SHINGLE_MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93], dtype=np.uint64)
 
 
-def token_ids(tokens: list[fp.Token]) -> np.ndarray:
+def token_ids(words: list[str]) -> np.ndarray:
+    """The ids of ``words`` (token texts, or Tokens) in the process-wide table."""
+    if words and not isinstance(words[0], str):
+        words = [t.text for t in words]
     table = _TOKEN_IDS
-    return np.fromiter((table.setdefault(t.text, len(table)) for t in tokens), dtype=np.int64, count=len(tokens))
+    for word in dict.fromkeys(words):  # new words numbered in order of appearance
+        if word not in table:
+            table[word] = len(_TOKEN_TEXT)
+            _TOKEN_TEXT.append(word)
+    return np.fromiter(map(table.__getitem__, words), dtype=np.int32, count=len(words))
+
+
+def token_text(token_id: int) -> str:
+    return _TOKEN_TEXT[token_id]
 
 
 def shingle_keys(ids: np.ndarray, unspaced: bool) -> np.ndarray:
@@ -102,45 +142,51 @@ def shingle_keys(ids: np.ndarray, unspaced: bool) -> np.ndarray:
     return np.unique(key ^ (key >> np.uint64(29)))
 
 
+def _unit_words(article: Article) -> list[tuple[Paragraph, list[str]]]:
+    """The content paragraphs long enough to be matched on their own, with their words."""
+    prepared = []
+    for p in article.content_paragraphs():
+        words = fp.words(p.text)
+        if len(words) >= MIN_UNIT_TOKENS:
+            prepared.append((p, words))
+    return prepared
+
+
 def signatures_and_words(article: Article) -> tuple[dict[int, np.ndarray], set[str]]:
     """What ingest stores of an article: the MinHash values of the paragraphs ``prepare``
     would make units of, and their distinct words; without building the units."""
-    prepared = []
-    for p in article.content_paragraphs():
-        tokens = fp.tokenize(p.text, p.start)
-        if len(tokens) >= MIN_UNIT_TOKENS:
-            prepared.append((p.index, tokens))
-    values = fp.signatures([fp.shingles(tokens) for _, tokens in prepared])
-    words = {t.text for _, tokens in prepared for t in tokens}
-    return {index: values[i] for i, (index, _) in enumerate(prepared)}, words
+    prepared = _unit_words(article)
+    values = fp.signatures([fp.shingles(words) for _, words in prepared])
+    words = {w for _, paragraph_words in prepared for w in paragraph_words}
+    return {p.index: values[i] for i, (p, _) in enumerate(prepared)}, words
+
+
+def article_words(article: Article) -> set[str]:
+    """The distinct words of the paragraphs ``prepare`` makes units of: what the article
+    adds to document frequencies."""
+    return {w for _, words in _unit_words(article) for w in words}
 
 
 def prepare(article: Article, stored: dict[int, np.ndarray] | None = None) -> list[Unit]:
     """Units for the article's content paragraphs; ``stored`` reuses saved MinHash values
     (computed once, at ingest); the others are computed in one vectorised batch."""
     stored = stored or {}
-    prepared = []
-    for p in article.content_paragraphs():
-        tokens = fp.tokenize(p.text, p.start)
-        if len(tokens) >= MIN_UNIT_TOKENS:
-            prepared.append((p, tokens))
-    missing = [fp.shingles(tokens) for p, tokens in prepared if p.index not in stored]
+    prepared = _unit_words(article)
+    missing = [fp.shingles(words) for p, words in prepared if p.index not in stored]
     computed = iter(fp.signatures(missing))
     units = []
-    for p, tokens in prepared:
+    for p, words in prepared:
         hashvalues = stored[p.index] if p.index in stored else next(computed)
-        ids = token_ids(tokens)
-        unspaced = fp.is_unspaced(tokens)
+        ids = token_ids(words)
+        unspaced = fp.is_unspaced(words)
         units.append(
             Unit(
                 article=article.id,
                 paragraph=p,
-                tokens=tokens,
-                shingles=shingle_keys(ids, unspaced),
-                minhash=fp.from_hashvalues(hashvalues),
-                unspaced=unspaced,
-                quotes=quote_regions(p.text, p.start),
                 ids=ids,
+                shingles=shingle_keys(ids, unspaced),
+                hashvalues=np.asarray(hashvalues, dtype=np.uint32),
+                unspaced=unspaced,
             )
         )
     return units
@@ -224,6 +270,7 @@ def verify_pairs(
     from . import language
 
     language.wait_warm_up()  # no thread may hold a lock at fork time
+    vocabulary.weights()  # computed once, before the workers inherit it
     _verify_state = (by_id, by_article, vocabulary)
     # The children's garbage collector would write to every inherited object, copying the
     # parent's pages one by one: frozen objects are left alone.
@@ -258,16 +305,11 @@ def _collect(results, notes: list[str] | None) -> list[Match]:
     return matches
 
 
-def words_of(units: list[Unit]) -> set[str]:
-    """The distinct words of an article's units: what it adds to document frequencies."""
-    return {t.text for u in units for t in u.tokens}
-
-
 def signatures_of(units: list[Unit], by_id: dict[str, Article]) -> list[Signature]:
     """What the candidate engines see of each unit."""
     days = {article_id: day_of(article.published) for article_id, article in by_id.items()}
     return [
-        Signature(u.article, u.paragraph.index, u.minhash.hashvalues, max(1, len(u.shingles)), days.get(u.article))
+        Signature(u.article, u.paragraph.index, u.hashvalues, max(1, len(u.shingles)), days.get(u.article))
         for u in units
     ]
 
@@ -303,18 +345,21 @@ class Vocabulary:
     With fewer than MIN_IDF_ARTICLES articles, frequencies mean nothing: a handful of
     reports of one event share their topic words whether or not one copied the other, so
     shared vocabulary is not counted at all (``weighted`` is False) and runs decide alone.
+    Words are token ids (see token_ids); ``df`` counts by word text.
     """
 
     MIN_IDF_ARTICLES = 30
 
     def __init__(self, by_article: dict[str, list[Unit]]):
         self.size = len(by_article)
-        self.df: Counter[str] = Counter()
         self.weighted = self.size >= self.MIN_IDF_ARTICLES
-        self._weights: dict[str, float] = {}
+        self._counts = np.zeros(0, dtype=np.int64)  # document frequency by token id
+        self._text_counts: dict[str, int] | None = None  # or by text (stored frequencies)
+        self._weights = np.zeros(0)
         if self.weighted:
-            for article_units in by_article.values():
-                self.df.update({t.text for u in article_units for t in u.tokens})
+            present = [np.unique(np.concatenate([u.ids for u in us])) for us in by_article.values() if us]
+            if present:
+                self._counts = np.bincount(np.concatenate(present), minlength=len(_TOKEN_TEXT))
 
     @classmethod
     def from_counts(cls, size: int, df: dict[str, int]) -> Vocabulary:
@@ -323,17 +368,38 @@ class Vocabulary:
         vocabulary = cls({})
         vocabulary.size = size
         vocabulary.weighted = size >= cls.MIN_IDF_ARTICLES
-        vocabulary.df = Counter(df) if vocabulary.weighted else Counter()
+        vocabulary._text_counts = dict(df) if vocabulary.weighted else {}
         return vocabulary
+
+    @property
+    def df(self) -> Counter[str]:
+        """Document frequency by word text."""
+        if self._text_counts is not None:
+            return Counter(self._text_counts)
+        return Counter({_TOKEN_TEXT[i]: int(self._counts[i]) for i in np.flatnonzero(self._counts)})
+
+    def weights(self) -> np.ndarray:
+        """Each token id's weight, log((1 + size) / (1 + df)) + 1 (all 1.0 unweighted)."""
+        if len(self._weights) < len(_TOKEN_TEXT):  # the id table grew since: extend
+            known = len(self._weights)
+            if self._text_counts is not None:
+                counts = np.fromiter((self._text_counts.get(w, 0) for w in _TOKEN_TEXT[known:]), dtype=np.float64)
+            else:
+                counts = np.zeros(len(_TOKEN_TEXT) - known)
+                own = self._counts[known:]
+                counts[: len(own)] = own
+            added = np.log((1 + self.size) / (1 + counts)) + 1.0 if self.weighted else np.ones(len(counts))
+            self._weights = np.concatenate([self._weights, added])
+        return self._weights
 
     def weight(self, word: str) -> float:
         if not self.weighted:
             return 1.0
-        # Each word's weight is asked for in every pair it appears in: computed once.
-        found = self._weights.get(word)
-        if found is None:
-            found = self._weights[word] = math.log((1 + self.size) / (1 + self.df[word])) + 1.0
-        return found
+        found = _TOKEN_IDS.get(word)
+        if found is not None:
+            return float(self.weights()[found])
+        count = (self._text_counts or {}).get(word, 0)
+        return math.log((1 + self.size) / (1 + count)) + 1.0
 
 
 def compare(
@@ -359,20 +425,20 @@ def compare(
     independent reports of one event have in common. The match takes the kind and score of
     the side that looks most like a copy.
     """
-    a_tokens = [(t, u) for u in a_units for t in u.tokens]
-    b_tokens = [(t, u) for u in b_units for t in u.tokens]
-    if not a_tokens or not b_tokens:
+    a_side, b_side = _Side(a_units), _Side(b_units)
+    if not len(a_side) or not len(b_side):
         return None
     unspaced = a_units[0].unspaced and b_units[0].unspaced
     caps = []
-    for side, tokens in ((a, a_tokens), (b, b_tokens)):
-        if len(tokens) > MAX_ALIGN_TOKENS:
+    for article, side in ((a, a_side), (b, b_side)):
+        if len(side) > MAX_ALIGN_TOKENS:
             caps.append(
-                f"alignment capped: only the first {MAX_ALIGN_TOKENS} of {len(tokens)} tokens of {side.id} were aligned"
+                f"alignment capped: only the first {MAX_ALIGN_TOKENS} of {len(side)} tokens of {article.id} were aligned"
             )
-    a_tokens, b_tokens = a_tokens[:MAX_ALIGN_TOKENS], b_tokens[:MAX_ALIGN_TOKENS]
-    b_counts = Counter(t.text for t, _ in b_tokens)
-    popular = {word for word, n in b_counts.items() if n > POPULAR_TOKEN}
+    a_side.cap(MAX_ALIGN_TOKENS)
+    b_side.cap(MAX_ALIGN_TOKENS)
+    words, counts = np.unique(b_side.ids, return_counts=True)
+    popular = set(words[counts > POPULAR_TOKEN].tolist())
     if popular:
         caps.append(
             f"alignment capped: {len(popular)} word(s) repeated over {POPULAR_TOKEN} times in {b.id} "
@@ -383,10 +449,10 @@ def compare(
     free_run_tokens = 0
     long_free_tokens = 0
     quoted_tokens = 0
-    for block in _matching_blocks(a_units, b_units, a_tokens, b_tokens, popular):
+    for block in _matching_blocks(a_side.ids, b_side.ids, popular):
         if block.size < 2:
             continue
-        for span, ua, ub, size in _split_block(a_tokens, b_tokens, block):
+        for span, ua, ub, size in _split_block(a_side, b_side, block):
             by_pair[(ua.paragraph.index, ub.paragraph.index)].append(span)
             aligned_in_pair[(ua.paragraph.index, ub.paragraph.index)] += size
             if span.quoted:
@@ -399,17 +465,17 @@ def compare(
         _note_caps(notes, caps, a, b)
         return None
 
-    a_words, b_words = _vocabulary_containment(a_tokens, b_tokens, vocabulary, frozenset((a.language, b.language)))
+    a_words, b_words = _vocabulary_containment(a_side.ids, b_side.ids, vocabulary, frozenset((a.language, b.language)))
     # Each side read as the copy: the share of its tokens in shared runs plus half the
     # share of its rarity-weighted content words found in the other.
-    a_score = free_run_tokens / len(a_tokens) + a_words / 2
-    b_score = free_run_tokens / len(b_tokens) + b_words / 2
+    a_score = free_run_tokens / len(a_side) + a_words / 2
+    b_score = free_run_tokens / len(b_side) + b_words / 2
     floor = long_free_tokens >= MIN_DERIVED_TOKENS[unspaced]
-    a_kind = _copy_kind(a_score, long_free_tokens / len(a_tokens), floor)
-    b_kind = _copy_kind(b_score, long_free_tokens / len(b_tokens), floor)
+    a_kind = _copy_kind(a_score, long_free_tokens / len(a_side), floor)
+    b_kind = _copy_kind(b_score, long_free_tokens / len(b_side), floor)
 
-    a_sizes = {u.paragraph.index: len(u.tokens) for u in a_units}
-    b_sizes = {u.paragraph.index: len(u.tokens) for u in b_units}
+    a_sizes = {u.paragraph.index: len(u) for u in a_units}
+    b_sizes = {u.paragraph.index: len(u) for u in b_units}
     pairs = []
     for (ia, ib), spans in sorted(by_pair.items()):
         shorter_len = max(1, min(a_sizes[ia], b_sizes[ib]))
@@ -439,8 +505,8 @@ def compare(
             + (f" and {words:.0%} of its rarity-weighted content words in the other" if vocabulary.weighted else "")
             + f": reuse score {x_score:.2f} ({x_kind or 'not derived'})"
             for x, n, words, x_score, x_kind in (
-                (a, len(a_tokens), a_words, a_score, a_kind),
-                (b, len(b_tokens), b_words, b_score, b_kind),
+                (a, len(a_side), a_words, a_score, a_kind),
+                (b, len(b_side), b_words, b_score, b_kind),
             )
         ),
     ]
@@ -470,21 +536,34 @@ def compare(
     )
 
 
-def _matching_blocks(a_units, b_units, a_tokens, b_tokens, popular: set[str]):
+class _Side:
+    """One article's units as one token sequence: ids, and for each position its unit and
+    its place in that unit (what spans are cut and located by)."""
+
+    def __init__(self, units: list[Unit]):
+        self.units = units
+        lengths = np.fromiter((len(u) for u in units), dtype=np.int64, count=len(units))
+        self.ids = np.concatenate([u.ids for u in units]) if units else np.zeros(0, dtype=np.int32)
+        self.owner = np.repeat(np.arange(len(units), dtype=np.int64), lengths)
+        self.first = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if units else np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def cap(self, limit: int) -> None:
+        self.ids, self.owner = self.ids[:limit], self.owner[:limit]
+
+
+def _matching_blocks(a_ids: np.ndarray, b_ids: np.ndarray, popular: set[int]):
     """The runs the two sides share (difflib's matching blocks; see provenance.runs, which
     finds the same ones of two or more tokens faster). Popular words, which may not start
     a run, and pathological repetition go to difflib itself."""
-    if not popular and all(u.ids is not None for u in (*a_units, *b_units)):
-        a_ids = np.concatenate([u.ids for u in a_units])[:MAX_ALIGN_TOKENS]
-        b_ids = np.concatenate([u.ids for u in b_units])[:MAX_ALIGN_TOKENS]
+    if not popular:
         found = shared_runs(a_ids, b_ids)
         if found is not None:
             return found
     matcher = difflib.SequenceMatcher(
-        popular.__contains__ if popular else None,
-        [t.text for t, _ in a_tokens],
-        [t.text for t, _ in b_tokens],
-        autojunk=False,
+        popular.__contains__ if popular else None, a_ids.tolist(), b_ids.tolist(), autojunk=False
     )
     return matcher.get_matching_blocks()
 
@@ -495,23 +574,36 @@ def _note_caps(notes: list[str] | None, caps: list[str], a: Article, b: Article)
 
 
 def _vocabulary_containment(
-    a_tokens, b_tokens, vocabulary: Vocabulary, languages: frozenset[str | None]
+    a_ids: np.ndarray, b_ids: np.ndarray, vocabulary: Vocabulary, languages: frozenset[str | None]
 ) -> tuple[float, float]:
     """Share of each side's distinct content words (weighted by rarity) the other side uses.
 
     Stop words are left out: every text in a language shares them. (0, 0) when the
     corpus is too small to weigh words (see Vocabulary).
     """
-    stop = _stopwords_of(languages)
-    a_words = {t.text for t, _ in a_tokens} - stop
-    b_words = {t.text for t, _ in b_tokens} - stop
-    if not vocabulary.weighted or not a_words or not b_words:
+    if not vocabulary.weighted:
         return 0.0, 0.0
-    shared = sum(vocabulary.weight(w) for w in a_words & b_words)
-    return (
-        shared / sum(vocabulary.weight(w) for w in a_words),
-        shared / sum(vocabulary.weight(w) for w in b_words),
-    )
+    stop = _stop_ids(languages)
+    a_words = np.setdiff1d(a_ids, stop)  # distinct, sorted
+    b_words = np.setdiff1d(b_ids, stop)
+    if not len(a_words) or not len(b_words):
+        return 0.0, 0.0
+    weights = vocabulary.weights()
+    shared = float(weights[np.intersect1d(a_words, b_words, assume_unique=True)].sum())
+    return shared / float(weights[a_words].sum()), shared / float(weights[b_words].sum())
+
+
+def _stop_ids(languages: frozenset[str | None]) -> np.ndarray:
+    """The token ids of the languages' stop words (those the id table holds), sorted."""
+    key = (languages, len(_TOKEN_TEXT))
+    found = _STOP_IDS.get(key)
+    if found is None:
+        ids = [_TOKEN_IDS[w] for w in _stopwords_of(languages) if w in _TOKEN_IDS]
+        found = _STOP_IDS[key] = np.array(sorted(ids), dtype=np.int32)
+    return found
+
+
+_STOP_IDS: dict[tuple, np.ndarray] = {}
 
 
 @lru_cache(maxsize=None)
@@ -538,27 +630,29 @@ def _copy_kind(score: float, long_runs_share: float, enough_tokens: bool) -> str
     return "copy" if score >= COPY_SCORE else "rewrite"
 
 
-def _split_block(a_tokens, b_tokens, block):
-    """Cut a matching block where either side crosses a paragraph boundary."""
-    start = 0
-    while start < block.size:
-        ua = a_tokens[block.a + start][1]
-        ub = b_tokens[block.b + start][1]
-        end = start
-        while (
-            end < block.size
-            and a_tokens[block.a + end][1] is ua
-            and b_tokens[block.b + end][1] is ub
-        ):
-            end += 1
-        ta = [t for t, _ in a_tokens[block.a + start : block.a + end]]
-        tb = [t for t, _ in b_tokens[block.b + start : block.b + end]]
-        span = Span(ta[0].start, ta[-1].end, tb[0].start, tb[-1].end)
+def _split_block(a_side: _Side, b_side: _Side, block):
+    """Cut a matching block where either side crosses a paragraph boundary; each piece
+    becomes a span with character offsets."""
+    a_owner = a_side.owner[block.a : block.a + block.size]
+    b_owner = b_side.owner[block.b : block.b + block.size]
+    cuts = np.flatnonzero((a_owner[1:] != a_owner[:-1]) | (b_owner[1:] != b_owner[:-1])) + 1
+    bounds = [0, *cuts.tolist(), block.size]
+    for start, end in zip(bounds, bounds[1:]):
+        ua = a_side.units[int(a_owner[start])]
+        ub = b_side.units[int(b_owner[start])]
+        a_first = block.a + start - int(a_side.first[int(a_owner[start])])
+        b_first = block.b + start - int(b_side.first[int(b_owner[start])])
+        a_starts, a_ends = ua.offsets
+        b_starts, b_ends = ub.offsets
+        size = end - start
+        span = Span(
+            int(a_starts[a_first]), int(a_ends[a_first + size - 1]),
+            int(b_starts[b_first]), int(b_ends[b_first + size - 1]),
+        )
         span.quoted = _inside(span.a_start, span.a_end, ua.quotes) or _inside(
             span.b_start, span.b_end, ub.quotes
         )
-        yield span, ua, ub, end - start
-        start = end
+        yield span, ua, ub, size
 
 
 def _content_length(article: Article) -> int:

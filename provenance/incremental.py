@@ -78,7 +78,7 @@ def analyse_new(
     partner_ids = sorted({x for pair in pairs for x in pair} - new)
     involved = new_articles + store.articles(partner_ids)
     prints = store.fingerprints([a.id for a in involved])
-    words = set().union(*(align.words_of(align.prepare(a)) for a in involved)) if involved else set()
+    words = set().union(*(align.article_words(a) for a in involved)) if involved else set()
     size, df = store.vocabulary(words)
     matches = align.find_matches(
         involved, prints, pairs=pairs, window_days=window_days, vocabulary=align.Vocabulary.from_counts(size, df)
@@ -119,7 +119,7 @@ def ensure_index(store: Store, articles: list[Article], prints: dict[tuple[str, 
         store.add_bands(band_rows(missing))
     size, _ = store.vocabulary([])
     if size == 0:
-        counted = [align.words_of(units) for units in (align.prepare(a) for a in articles) if units]
+        counted = [words for words in map(align.article_words, articles) if words]
         for words in counted:
             store.count_words(words, +1)
 

@@ -330,7 +330,7 @@ def ingest(
                 result = store.add_article(article, credits, fingerprints.signatures)
                 if result.status != "unchanged":
                     if result.status == "replaced" and previous is not None:
-                        old = align.words_of(align.prepare(previous))
+                        old = align.article_words(previous)
                         words.subtract(old)
                         counted -= bool(old)
                     words.update(fingerprints.words)

@@ -217,7 +217,7 @@ def test_stored_document_frequencies_follow_ingest_and_replacement(tmp_path):
         assert pipeline.ingest(paths, store).added == [paths[2]]
         expected = Counter()
         for article in store.articles():
-            expected.update(align.words_of(align.prepare(article)))
+            expected.update(align.article_words(article))
         size, df = store.vocabulary(set(expected) | {"absent"})
         assert not dangling_keys(store)  # the replaced text's keys went with it
     assert size == 3 and df == dict(expected)

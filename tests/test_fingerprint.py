@@ -72,6 +72,36 @@ def test_ingest_fingerprints_equal_the_units_alignment_makes():
         assert sorted(signatures) == [u.paragraph.index for u in units]
         for u in units:
             assert np.array_equal(signatures[u.paragraph.index], u.minhash.hashvalues)
-        assert words == align.words_of(units)
+        assert words == {align.token_text(i) for u in units for i in u.ids.tolist()} == align.article_words(article)
         checked += len(units)
     assert checked > 20
+
+
+WORDS_SAMPLES = [
+    "Alibaba's hub in Liège — \"under watch\", says the FT (2023).",
+    "Theo FT, trung tâm hậu cần của Alibaba ở Liège đang bị giám sát.",
+    "FT에 따르면 벨기에 정보기관은 알리바바의 물류 허브를 감시하고 있다.",
+    "比利时安全部门正在监视阿里巴巴的物流中心，据FT报道2023年。",
+    "ＦＵＬＬＷＩＤＴＨ ﬁne Straße İstanbul rock'n'roll don’t 9'ab ab'9",
+    "ข่าวจากรอยเตอร์ระบุว่า Alibaba ขยายศูนย์ในเบลเยียม",
+    "",
+]
+
+
+def test_words_are_the_texts_of_the_tokens():
+    for text in WORDS_SAMPLES:
+        assert fp.words(text) == [t.text for t in fp.tokenize(text)], text
+
+
+def test_words_equal_the_tokens_on_random_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.sampled_from(list("aZ9' ’-.,\"«»\n") + ["é", "İ", "ß", "ﬁ", "Ａ", "比", "利", "ก", "한", "ー", "ñ", "\u0301"])
+
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(st.lists(alphabet, max_size=40).map("".join))
+    def check(text):
+        assert fp.words(text) == [t.text for t in fp.tokenize(text)]
+
+    check()
