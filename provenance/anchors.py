@@ -275,8 +275,13 @@ def _day_first(language: str | None) -> bool:
     return pattern.lower().find("d") < pattern.find("M")
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _extract_dates(text: str, language: str | None) -> list[Anchor]:
     anchors: list[Anchor] = []
+    if not _DIGIT.search(text):  # every date pattern holds a digit (\d, as they do)
+        return anchors
     taken: list[tuple[int, int]] = []
     for pattern, month_of in _date_patterns(language):
         for m in pattern.finditer(text):
@@ -307,6 +312,7 @@ def _extract_dates(text: str, language: str | None) -> list[Anchor]:
 # --- names -----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)  # names recur across a corpus: each spelling is folded once
 def normalise_name(surface: str) -> str:
     """ASCII, lower case, letters only, doubled letters collapsed ('알리바바' -> 'alibaba')."""
     surface = unicodedata.normalize("NFC", surface)
