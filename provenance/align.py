@@ -59,7 +59,7 @@ MAX_ALIGN_TOKENS = 10_000
 POPULAR_TOKEN = 300
 
 
-@dataclass
+@dataclass(slots=True)  # no per-instance dict: a corpus holds 10^5-10^6 of them
 class Unit:
     """A content paragraph prepared for alignment: its words as token ids (not token
     objects: a 20,000-article corpus has 10^7 of them); character offsets and quotation

@@ -46,7 +46,7 @@ class MemoryEngine(CandidateEngine):
         if len(items) < 2:
             return
         article_of = _article_numbers([s.article for s in items])
-        found = self._band_pairs(np.stack([np.asarray(s.hashvalues, dtype=np.uint64) for s in items]))
+        found = self._band_pairs(np.stack([np.asarray(s.hashvalues) for s in items]))  # uint32: half the memory
         containment = self.containment
         if containment is None:
             containment = int(article_of.max()) + 1 <= CONTAINMENT_MAX_ARTICLES
@@ -60,21 +60,21 @@ class MemoryEngine(CandidateEngine):
                 yield candidate
 
     def _band_pairs(self, hashvalues: np.ndarray) -> np.ndarray:
-        """Row pairs (n x 2) sharing a band key; buckets over max_bucket are skipped."""
+        """Row pairs (n x 2) sharing a band key; buckets over max_bucket are skipped. One
+        band at a time: working memory of a few arrays of n, whatever BANDS is."""
         n = hashvalues.shape[0]
-        keys = np.empty((n, BANDS), dtype=np.uint64)
+        found, crowded = [], 0
         for band in range(BANDS):
-            rows = hashvalues[:, band * ROWS : (band + 1) * ROWS]
             key = np.full(n, np.uint64(band + 1), dtype=np.uint64)
             for r in range(ROWS):  # uint64 arithmetic wraps: a hash, not a sum
-                key = (key ^ rows[:, r]) * _MIX[r % len(_MIX)]
-            keys[:, band] = key ^ (key >> np.uint64(31))
-        flat = keys.ravel()
-        owner = np.repeat(np.arange(n, dtype=np.int64), BANDS)
-        order = np.argsort(flat, kind="stable")
-        pairs, crowded = _bucket_pairs(flat[order], owner[order], self.max_bucket)
+                key = (key ^ hashvalues[:, band * ROWS + r].astype(np.uint64)) * _MIX[r % len(_MIX)]
+            key ^= key >> np.uint64(31)
+            order = np.argsort(key, kind="stable")  # rows ascending within a key
+            pairs, capped = _bucket_pairs(key[order], order, self.max_bucket)
+            found.append(pairs)
+            crowded += capped
         self.capped_keys = crowded if self.max_bucket is not None else None
-        return pairs
+        return np.concatenate(found)
 
     def extra_article_pairs(self, shingles_by_article: dict[str, np.ndarray]) -> set[tuple[str, str]]:
         return shared_shingle_pairs(shingles_by_article)
@@ -131,12 +131,21 @@ def shared_shingle_pairs(
     ids = sorted(shingles_by_article)
     if len(ids) < 2:
         return set()
-    arrays = [np.unique(np.asarray(shingles_by_article[a], dtype=np.uint64)) for a in ids]
-    owner = np.repeat(np.arange(len(ids), dtype=np.int64), [len(x) for x in arrays])
-    keys = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
+    uniques = [np.unique(np.asarray(shingles_by_article[a], dtype=np.uint64)) for a in ids]
+    lengths = np.fromiter(map(len, uniques), dtype=np.int64, count=len(uniques))
+    keys = np.concatenate(uniques) if uniques else np.empty(0, dtype=np.uint64)
+    del uniques
     order = np.argsort(keys, kind="stable")  # owners stay ascending within one key
+    keys = keys[order]
+    owner = np.repeat(np.arange(len(ids), dtype=np.int64), lengths)[order]
+    del order
     limit = max(2, min(max_articles, int(max_share * len(ids))))
-    pairs, _ = _bucket_pairs(keys[order], owner[order], limit)
+    # Most shingles are one article's own: only keys held by 2..limit articles go on.
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.empty(0, dtype=np.int64)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    rare = np.repeat((sizes >= 2) & (sizes <= limit), sizes)
+    keys, owner = keys[rare], owner[rare]
+    pairs, _ = _bucket_pairs(keys, owner, limit)
     if not len(pairs):
         return set()
     codes, counts = np.unique(pairs[:, 0] * len(ids) + pairs[:, 1], return_counts=True)
