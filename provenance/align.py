@@ -324,7 +324,7 @@ def candidate_article_pairs(
     units = [u for article_units in by_article.values() for u in article_units]
     found = {(a, b) for (a, _), (b, _) in engine.pairs(signatures_of(units, by_id), new=new)}
     extra = engine.extra_article_pairs(
-        {article_id: np.concatenate([u.shingles for u in us]) for article_id, us in by_article.items() if us}
+        {article_id: [u.shingles for u in us] for article_id, us in by_article.items() if us}
     )
     if new is not None:
         extra = {p for p in extra if p[0] in new or p[1] in new}

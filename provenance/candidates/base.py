@@ -119,8 +119,9 @@ class CandidateEngine(ABC):
     ) -> Iterator[CandidatePair]:
         ...
 
-    def extra_article_pairs(self, shingles_by_article: dict[str, np.ndarray]) -> set[tuple[str, str]]:
-        """Article pairs found by other means than paragraph signatures (none by default)."""
+    def extra_article_pairs(self, shingles_by_article: dict[str, list[np.ndarray]]) -> set[tuple[str, str]]:
+        """Article pairs found by other means than paragraph signatures (none by default).
+        ``shingles_by_article``: each article's paragraphs' shingle keys, one array each."""
         return set()
 
     def close(self) -> None:

@@ -76,7 +76,7 @@ class MemoryEngine(CandidateEngine):
         self.capped_keys = crowded if self.max_bucket is not None else None
         return np.concatenate(found)
 
-    def extra_article_pairs(self, shingles_by_article: dict[str, np.ndarray]) -> set[tuple[str, str]]:
+    def extra_article_pairs(self, shingles_by_article: dict[str, list[np.ndarray]]) -> set[tuple[str, str]]:
         return shared_shingle_pairs(shingles_by_article)
 
 
@@ -88,18 +88,25 @@ def _article_numbers(article_ids: list[str]) -> np.ndarray:
 def _bucket_pairs(sorted_keys: np.ndarray, members: np.ndarray, max_bucket: int | None) -> tuple[np.ndarray, int]:
     """Every pair of members within each run of equal keys (sizes 2..max_bucket), as an
     (m x 2) array, and the number of runs left out for being larger."""
+    out = [np.empty((0, 2), dtype=np.int64)]
+    crowded = _bucket_groups(sorted_keys, members, max_bucket, lambda i, j: out.append(np.stack([i, j], axis=1)))
+    return np.concatenate(out), crowded
+
+
+def _bucket_groups(sorted_keys: np.ndarray, members: np.ndarray, max_bucket: int | None, emit) -> int:
+    """``emit(i, j)`` with the pairs of members within the runs of equal keys of each size
+    in 2..max_bucket (one call per size); returns the number of runs left out as larger."""
     if not len(sorted_keys):
-        return np.empty((0, 2), dtype=np.int64), 0
+        return 0
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     sizes = np.diff(np.r_[starts, len(sorted_keys)])
     crowded = int((sizes > max_bucket).sum()) if max_bucket is not None else 0
-    out = [np.empty((0, 2), dtype=np.int64)]
     for size in np.unique(sizes[(sizes >= 2) & ((sizes <= max_bucket) if max_bucket is not None else True)]):
         size = int(size)
         group = members[starts[sizes == size][:, None] + np.arange(size)]  # buckets x size
         left, right = np.triu_indices(size, 1)
-        out.append(np.stack([group[:, left].ravel(), group[:, right].ravel()], axis=1))
-    return np.concatenate(out), crowded
+        emit(group[:, left].ravel(), group[:, right].ravel())
+    return crowded
 
 
 def _containment_pairs(items: list[Signature]) -> np.ndarray:
@@ -117,11 +124,12 @@ def _containment_pairs(items: list[Signature]) -> np.ndarray:
 
 
 def shared_shingle_pairs(
-    shingles_by_article: dict[str, np.ndarray], max_share: float = 0.05, max_articles: int = 50
+    shingles_by_article: dict[str, np.ndarray | list[np.ndarray]], max_share: float = 0.05, max_articles: int = 50
 ) -> set[tuple[str, str]]:
     """Article pairs sharing at least MIN_SHARED_SHINGLES shingles that are rare in the corpus.
 
-    ``shingles_by_article``: each article's shingle keys (integers, see align.shingle_keys).
+    ``shingles_by_article``: each article's shingle keys (integers, see align.shingle_keys),
+    as one array or one per paragraph.
     Derivation is judged on shared runs of a few tokens, so a derived pair always shares
     a few shingles: an exact inverted index finds them all, including heavy rewrites whose
     paragraphs are too different for LSH. A shingle found in more than ``max_share`` of
@@ -131,13 +139,13 @@ def shared_shingle_pairs(
     ids = sorted(shingles_by_article)
     if len(ids) < 2:
         return set()
-    uniques = [np.unique(np.asarray(shingles_by_article[a], dtype=np.uint64)) for a in ids]
+    uniques = [np.unique(_keys_of(shingles_by_article[a])) for a in ids]
     lengths = np.fromiter(map(len, uniques), dtype=np.int64, count=len(uniques))
     keys = np.concatenate(uniques) if uniques else np.empty(0, dtype=np.uint64)
     del uniques
     order = np.argsort(keys, kind="stable")  # owners stay ascending within one key
     keys = keys[order]
-    owner = np.repeat(np.arange(len(ids), dtype=np.int64), lengths)[order]
+    owner = np.repeat(np.arange(len(ids), dtype=np.int32), lengths)[order]
     del order
     limit = max(2, min(max_articles, int(max_share * len(ids))))
     # Most shingles are one article's own: only keys held by 2..limit articles go on.
@@ -145,9 +153,21 @@ def shared_shingle_pairs(
     sizes = np.diff(np.r_[starts, len(keys)])
     rare = np.repeat((sizes >= 2) & (sizes <= limit), sizes)
     keys, owner = keys[rare], owner[rare]
-    pairs, _ = _bucket_pairs(keys, owner, limit)
-    if not len(pairs):
+    # One code per (pair, shared shingle), as a*n + b: half the memory of pairs of ids.
+    n = len(ids)
+    found = [np.empty(0, dtype=np.int64)]
+    _bucket_groups(keys, owner, limit, lambda i, j: found.append(i.astype(np.int64) * n + j))
+    del keys, owner
+    codes = np.concatenate(found)
+    del found
+    if not len(codes):
         return set()
-    codes, counts = np.unique(pairs[:, 0] * len(ids) + pairs[:, 1], return_counts=True)
+    codes, counts = np.unique(codes, return_counts=True)
     kept = codes[counts >= MIN_SHARED_SHINGLES]
-    return {(ids[int(c) // len(ids)], ids[int(c) % len(ids)]) for c in kept}
+    return {(ids[c // n], ids[c % n]) for c in kept.tolist()}
+
+
+def _keys_of(shingles: np.ndarray | list[np.ndarray]) -> np.ndarray:
+    if isinstance(shingles, list):
+        return np.concatenate(shingles).astype(np.uint64, copy=False) if shingles else np.empty(0, dtype=np.uint64)
+    return np.asarray(shingles, dtype=np.uint64)
