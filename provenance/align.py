@@ -152,11 +152,15 @@ def _unit_words(article: Article) -> list[tuple[Paragraph, list[str]]]:
     return prepared
 
 
+def _unspaced(paragraph: Paragraph, words: list[str]) -> bool:
+    return not paragraph.text.isascii() and fp.is_unspaced(words)  # no unspaced script is ASCII
+
+
 def signatures_and_words(article: Article) -> tuple[dict[int, np.ndarray], set[str]]:
     """What ingest stores of an article: the MinHash values of the paragraphs ``prepare``
     would make units of, and their distinct words; without building the units."""
     prepared = _unit_words(article)
-    values = fp.signatures([fp.shingles(words) for _, words in prepared])
+    values = fp.signatures_of_words([words for _, words in prepared], [_unspaced(p, w) for p, w in prepared])
     words = {w for _, paragraph_words in prepared for w in paragraph_words}
     return {p.index: values[i] for i, (p, _) in enumerate(prepared)}, words
 
@@ -172,13 +176,13 @@ def prepare(article: Article, stored: dict[int, np.ndarray] | None = None) -> li
     (computed once, at ingest); the others are computed in one vectorised batch."""
     stored = stored or {}
     prepared = _unit_words(article)
-    missing = [fp.shingles(words) for p, words in prepared if p.index not in stored]
-    computed = iter(fp.signatures(missing))
+    unspaced_of = [_unspaced(p, words) for p, words in prepared]
+    missing = [i for i, (p, _) in enumerate(prepared) if p.index not in stored]
+    computed = iter(fp.signatures_of_words([prepared[i][1] for i in missing], [unspaced_of[i] for i in missing]))
     units = []
-    for p, words in prepared:
+    for (p, words), unspaced in zip(prepared, unspaced_of):
         hashvalues = stored[p.index] if p.index in stored else next(computed)
         ids = token_ids(words)
-        unspaced = fp.is_unspaced(words)
         units.append(
             Unit(
                 article=article.id,

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from hashlib import sha1
+from hashlib import blake2b
 from typing import NamedTuple
 
 import numpy as np
@@ -97,16 +97,19 @@ def is_unspaced(tokens: list[Token] | list[str]) -> bool:
     if not tokens:
         return False
     texts = tokens if isinstance(tokens[0], str) else [t.text for t in tokens]
+    if "".join(texts).isascii():  # the common case: no unspaced script is ASCII
+        return False
     single = sum(1 for t in texts if len(t) == 1 and _UNSPACED.match(t))
     return single >= 0.5 * len(texts)
 
 
 def shingles(tokens: list[Token] | list[str]) -> set[str]:
-    """Word 3-grams, or character 4-grams for unspaced scripts; short texts fall back to 1-grams."""
+    """Word 3-grams, or character 4-grams for unspaced scripts (words joined by U+001F);
+    a text shorter than that is one shingle of all its words."""
     words = tokens if not tokens or isinstance(tokens[0], str) else [t.text for t in tokens]
     n = CHAR_SHINGLE if is_unspaced(words) else WORD_SHINGLE
     if len(words) < n:
-        return {" ".join(words)} if words else set()
+        return {"\x1f".join(words)} if words else set()
     return {"\x1f".join(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
@@ -138,40 +141,125 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def _hash32(shingle_set: Iterable[str]) -> bytes:
-    """datasketch's sha1_hash32 of each shingle (first 4 bytes of SHA-1, little endian)."""
-    return b"".join([sha1(s.encode("utf-8")).digest()[:4] for s in shingle_set])
+# The shingle hash. Each distinct word is hashed once (BLAKE2b, 64 bits, cached); a
+# shingle's hash is mixed from its words' hashes by multiply-xor steps and folded to 32
+# bits, in numpy over a whole batch of paragraphs. SHA-1 of every shingle string (what
+# datasketch does by default) cost two thirds of fingerprinting. A database records which
+# hash its signatures were made with (Store re-signs older ones on open).
+HASH = "words-blake2b64-mix"
+_MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93], dtype=np.uint64)
+_WORD_HASHES: dict[str, int] = {}
+_WORD_HASHES_MAX = 1 << 21  # about 200 MB at most; cleared when full (values do not change)
+
+
+def _word_hashes(words: Sequence[str]) -> np.ndarray:
+    cache = _WORD_HASHES
+    try:  # the common case once a corpus is under way: every word seen before
+        return np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
+    except KeyError:
+        pass
+    missing = set(words).difference(cache)
+    if len(cache) + len(missing) > _WORD_HASHES_MAX:
+        cache.clear()
+        missing = set(words)
+    for w in missing:
+        cache[w] = int.from_bytes(blake2b(w.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+    return np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
+
+
+def _mixed(hashes: np.ndarray, width: int) -> np.ndarray:
+    """The 32-bit hash of every window of ``width`` consecutive word hashes."""
+    count = len(hashes) - width + 1
+    key = np.zeros(count, dtype=np.uint64)
+    for k in range(width):  # uint64 arithmetic wraps: a hash, not a sum
+        key = (key ^ hashes[k : k + count]) * _MIX[k % len(_MIX)]
+    return ((key ^ (key >> np.uint64(29))) >> np.uint64(32)).astype(np.uint32)
+
+
+def shingle_hash32(shingle: bytes | str) -> int:
+    """The 32-bit hash of one shingle (its words joined by U+001F, as ``shingles`` makes
+    them): ``datasketch.MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=shingle_hash32)``
+    updated with a paragraph's shingles has our signature's values."""
+    text = shingle.decode("utf-8", "surrogatepass") if isinstance(shingle, bytes) else shingle
+    words = text.split("\x1f")
+    return int(_mixed(_word_hashes(words), len(words))[0])
 
 
 def signatures(shingle_sets: Sequence[Iterable[str]]) -> np.ndarray:
     """MinHash signatures of many shingle sets at once: a (len, NUM_PERM) uint32 array.
 
-    Row i equals ``datasketch.MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")``
-    updated with set i's shingles (UTF-8): same hash, pre-mix and permutations, but one
-    vectorised pass over all shingles instead of a MinHash object per set. An empty set
-    gets datasketch's empty signature (all 2^32 - 1).
+    Row i equals ``datasketch.MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32",
+    hashfunc=shingle_hash32)`` updated with set i's shingles: same hash, pre-mix and
+    permutations, but one vectorised pass over all shingles instead of a MinHash object
+    per set. An empty set gets datasketch's empty signature (all 2^32 - 1). For
+    paragraphs, ``signatures_of_words`` gives the same values without shingle strings.
     """
-    return _permuted_minima([_hash32(s) for s in shingle_sets])
+    split = [[s.split("\x1f") for s in shingle_set] for shingle_set in shingle_sets]
+    shingle_words = [words for one_set in split for words in one_set]
+    owner = np.repeat(np.arange(len(split), dtype=np.int64), [len(one_set) for one_set in split])
+    widths = np.fromiter(map(len, shingle_words), dtype=np.int64, count=len(shingle_words))
+    hashes = _word_hashes([w for words in shingle_words for w in words])
+    starts = np.cumsum(widths) - widths
+    values = np.empty(len(shingle_words), dtype=np.uint32)
+    for width in np.unique(widths).tolist():  # each shingle is one window of its words
+        chosen = np.flatnonzero(widths == width)
+        values[chosen] = _mixed(hashes, width)[starts[chosen]]
+    return _minima(values, owner, len(split))
 
 
-def _permuted_minima(digests: list[bytes]) -> np.ndarray:
-    """Signatures from each set's concatenated 32-bit shingle hashes (see _hash32)."""
-    out = np.full((len(digests), NUM_PERM), _EMPTY, dtype=np.uint32)
-    counts = np.fromiter((len(d) // 4 for d in digests), dtype=np.int64, count=len(digests))
-    if not counts.sum():
+def signatures_of_words(paragraphs: Sequence[list[str]], unspaced: Sequence[bool] | None = None) -> np.ndarray:
+    """``signatures([shingles(words) for words in paragraphs])``, computed from the word
+    hashes in a few numpy passes over the whole batch; ``unspaced``: ``is_unspaced`` of
+    each paragraph, if the caller has it."""
+    if unspaced is None:
+        unspaced = [is_unspaced(words) for words in paragraphs]
+    lengths = np.fromiter((len(words) for words in paragraphs), dtype=np.int64, count=len(paragraphs))
+    starts = np.cumsum(lengths) - lengths
+    widths = np.where(np.asarray(unspaced, dtype=bool), CHAR_SHINGLE, WORD_SHINGLE)
+    widths = np.minimum(widths, lengths)  # a short text is one shingle of all its words
+    hashes = _word_hashes([w for words in paragraphs for w in words])
+    values, owners = [], []
+    for width in np.unique(widths[lengths > 0]).tolist():
+        chosen = np.flatnonzero((widths == width) & (lengths > 0))
+        windows = lengths[chosen] - width + 1
+        offsets = np.arange(int(windows.sum())) - np.repeat(np.cumsum(windows) - windows, windows)
+        values.append(_mixed(hashes, width)[np.repeat(starts[chosen], windows) + offsets])
+        owners.append(np.repeat(chosen, windows))
+    if not values:
+        return _minima(np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.int64), len(paragraphs))
+    if len(values) == 1:  # one shingle width: owners already ascending
+        return _minima(values[0], owners[0], len(paragraphs))
+    owner = np.concatenate(owners)
+    order = np.argsort(owner, kind="stable")
+    return _minima(np.concatenate(values)[order], owner[order], len(paragraphs))
+
+
+def _permuted_minima(hashed: list[np.ndarray]) -> np.ndarray:
+    """Signatures from each set's 32-bit shingle hashes (duplicates change nothing)."""
+    counts = np.fromiter((len(h) for h in hashed), dtype=np.int64, count=len(hashed))
+    values = np.concatenate(hashed).astype(np.uint32) if hashed else np.empty(0, dtype=np.uint32)
+    return _minima(values, np.repeat(np.arange(len(hashed), dtype=np.int64), counts), len(hashed))
+
+
+def _minima(values: np.ndarray, owner: np.ndarray, sets: int) -> np.ndarray:
+    """(sets, NUM_PERM) minima of the permuted, pre-mixed ``values``; ``owner``: the set of
+    each value, ascending."""
+    out = np.full((sets, NUM_PERM), _EMPTY, dtype=np.uint32)
+    if not len(values):
         return out
-    mixed = _fmix32(np.frombuffer(b"".join(digests), dtype="<u4").astype(np.uint32))
-    owner = np.repeat(np.arange(len(digests), dtype=np.int64), counts)  # set of each shingle
+    mixed = _fmix32(values.astype(np.uint32))
+    buffer = np.empty((NUM_PERM, min(_CHUNK, len(mixed))), dtype=np.uint32)
     for lo in range(0, len(mixed), _CHUNK):
         hi = min(lo + _CHUNK, len(mixed))
         # Permutations x shingles; uint32 arithmetic wraps, which is affine32's modulo 2^32.
-        permuted = _A[:, None] * mixed[None, lo:hi] + _B[:, None]
+        permuted = np.multiply(_A[:, None], mixed[None, lo:hi], out=buffer[:, : hi - lo])
+        permuted += _B[:, None]
         owners = owner[lo:hi]
         firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
         minima = np.minimum.reduceat(permuted, firsts, axis=1).T
         # A set cut by the chunk edge keeps the smaller of its two halves' minima.
-        sets = owners[firsts]
-        out[sets] = np.minimum(out[sets], minima)
+        found = owners[firsts]
+        out[found] = np.minimum(out[found], minima)
     return out
 
 

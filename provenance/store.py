@@ -156,6 +156,7 @@ class Store:
                     _use_wal(db)
                 migrate(db)
                 self._compact_fingerprints()
+                self._resign_fingerprints()
                 if not indexed:
                     for trigger in ("articles_ai", "articles_ad", "articles_au"):
                         db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
@@ -397,6 +398,48 @@ class Store:
             (row["article_id"], row["paragraph_index"]): _hash_values(row["hashvalues"])
             for row in rows
         }
+
+    def _resign_fingerprints(self) -> None:
+        """Recompute signatures made with another shingle hash than ``fingerprint.HASH``
+        (SHA-1 ones, before migration 0007) from the stored text, and the band keys of
+        the indexed paragraphs from them, so that old and new articles compare. Runs on
+        open; once done, reading one setting finds nothing to do."""
+        from . import fingerprint as fp
+
+        row = self._db.execute("SELECT value FROM settings WHERE key = 'signature_hash'").fetchone()
+        if row is not None and row[0] == fp.HASH:
+            return
+        with self._transaction("re-sign the stored fingerprints"):
+            conn = self._db.conn
+            ids = [r[0] for r in conn.execute("SELECT DISTINCT article_id FROM fingerprints ORDER BY article_id")]
+            for start in range(0, len(ids), 500):
+                batch = ids[start : start + 500]
+                stored = self.fingerprints(batch)
+                paragraphs = {(a.id, p.index): p for a in self.articles(batch) for p in a.paragraphs}
+                keys = [key for key in stored if key in paragraphs]
+                words = [fp.words(paragraphs[key].text) for key in keys]
+                values = fp.signatures_of_words(words)
+                conn.executemany(
+                    "UPDATE fingerprints SET hashvalues = ? WHERE article_id = ? AND paragraph_index = ?",
+                    [(_hash_bytes(v), a, i) for (a, i), v in zip(keys, values)],
+                )
+            # Band keys are a pure function of the signatures: all of them are rewritten
+            # for the paragraphs still indexed (pruned ones stay out).
+            conn.execute("DELETE FROM bands")
+            rows = conn.execute(
+                "SELECT b.id, f.hashvalues FROM band_paragraphs b JOIN fingerprints f "
+                "ON f.article_id = b.article_id AND f.paragraph_index = b.paragraph_index"
+            ).fetchall()
+            conn.executemany(
+                "INSERT OR IGNORE INTO bands (key, paragraph) VALUES (?, ?)",
+                (
+                    (k, paragraph)
+                    for paragraph, blob in rows
+                    if len(signature := _hash_values(blob)) >= candidates.BANDS * candidates.ROWS
+                    for k in candidates.band_keys(signature)
+                ),
+            )
+            conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('signature_hash', ?)", [fp.HASH])
 
     def _compact_fingerprints(self) -> None:
         """Rewrite fingerprints stored as uint64 (before the compact schema) as uint32.

@@ -38,6 +38,11 @@ def edited(rng: random.Random, text: str, share: float = 0.1) -> str:
     return " ".join(words)
 
 
+def edited_paragraphs(rng: random.Random, text: str, share: float) -> str:
+    """An edited copy that keeps its paragraphs (``edited`` runs them into one)."""
+    return "\n\n".join(edited(rng, p, share) for p in text.split("\n\n"))
+
+
 def write_story(folder, rng, name, day, copies, outlet_base=0):
     """A source article and ``copies`` lightly edited copies a day later, as JSON files."""
     source = [paragraph(rng) for _ in range(4)]
@@ -111,7 +116,7 @@ def test_incremental_trace_equals_a_trace_from_scratch(tmp_path, monkeypatch):
     alpha_source = json.loads((tmp_path / "alpha-0.json").read_text())
     late = tmp_path / "late.json"
     late.write_text(json.dumps({"title": "late", "published": "2025-03-06", "outlet": "Outlet 40",
-                                "text": edited(rng, alpha_source["text"], 0.05)}))
+                                "text": edited_paragraphs(rng, alpha_source["text"], 0.05)}))
     # ...and the wire story an archived article came from, published a day before it:
     # the archive's own decisions in that story must be redrawn.
     beta_source = json.loads((tmp_path / "beta-0.json").read_text())
@@ -229,7 +234,7 @@ def test_new_pairs_are_weighed_as_in_a_full_analysis_of_a_large_archive(tmp_path
     source = json.loads((tmp_path / "s3-0.json").read_text())
     late = tmp_path / "late.json"
     late.write_text(json.dumps({"title": "late", "published": "2025-03-06", "outlet": "Outlet 99",
-                                "text": edited(rng, source["text"], 0.12)}))
+                                "text": edited_paragraphs(rng, source["text"], 0.12)}))
     first, scratch = tmp_path / "incremental.db", tmp_path / "scratch.db"
     pipeline.trace(archive, db_path=str(first), crosslingual=False, engine="stored")
     pipeline.trace([str(late)], db_path=str(first), crosslingual=False)

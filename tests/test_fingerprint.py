@@ -1,4 +1,5 @@
-"""Vectorised MinHash: the same signatures as datasketch's affine32 MinHash, bit for bit."""
+"""Vectorised MinHash: the same signatures as datasketch's affine32 MinHash with our shingle
+hash (``hashfunc=fingerprint.shingle_hash32``), bit for bit."""
 from __future__ import annotations
 
 import random
@@ -10,7 +11,7 @@ from provenance import fingerprint as fp
 
 
 def datasketch_signature(shingle_set: set[str]) -> np.ndarray:
-    m = MinHash(num_perm=fp.NUM_PERM, seed=fp.SEED, scheme=fp.SCHEME)
+    m = MinHash(num_perm=fp.NUM_PERM, seed=fp.SEED, scheme=fp.SCHEME, hashfunc=fp.shingle_hash32)
     for shingle in shingle_set:
         m.update(shingle.encode("utf-8"))
     return m.hashvalues
@@ -34,7 +35,7 @@ def test_signatures_equal_datasketch_hashvalues_on_random_shingle_sets():
 
 
 def test_a_set_larger_than_one_chunk_and_an_empty_set_match_datasketch():
-    big = {f"token {i}" for i in range(3 * fp._CHUNK + 17)}  # cut across chunk edges
+    big = {f"token\x1f{i}" for i in range(3 * fp._CHUNK + 17)}  # cut across chunk edges
     sets = [{"a"}, big, set(), {"b", "c"}]
     ours = fp.signatures(sets)
     for row, shingle_set in zip(ours, sets):
@@ -47,7 +48,7 @@ def test_our_signatures_and_datasketch_minhashes_share_one_lsh_index():
     lsh = MinHashLSH(threshold=0.5, num_perm=fp.NUM_PERM)
     for i, shingle_set in enumerate(sets):
         lsh.insert(i, fp.minhash(shingle_set))
-    probe = MinHash(num_perm=fp.NUM_PERM, seed=fp.SEED, scheme=fp.SCHEME)
+    probe = MinHash(num_perm=fp.NUM_PERM, seed=fp.SEED, scheme=fp.SCHEME, hashfunc=fp.shingle_hash32)
     probe.update_batch([s.encode("utf-8") for s in sets[7]])
     assert 7 in lsh.query(probe)
     assert fp.minhash(sets[7]).jaccard(probe) == 1.0
@@ -105,3 +106,21 @@ def test_words_equal_the_tokens_on_random_text():
         assert fp.words(text) == [t.text for t in fp.tokenize(text)]
 
     check()
+
+
+def test_signatures_from_words_equal_those_of_the_shingle_strings():
+    rng = random.Random(5)
+    vocabulary = [f"w{i}" for i in range(300)] + ["東", "京", "都", "ñandú"]
+    paragraphs = [rng.choices(vocabulary, k=rng.randint(0, 80)) for _ in range(300)]
+    paragraphs += [["東", "京", "都", "庁", "は"] * 3, ["a"], ["a", "b"], []]
+    np.testing.assert_array_equal(
+        fp.signatures_of_words(paragraphs), fp.signatures([fp.shingles(words) for words in paragraphs])
+    )
+
+
+def test_a_word_hash_cache_cleared_when_full_gives_the_same_signatures(monkeypatch):
+    paragraphs = [fp.words("the quick brown fox jumps over the lazy dog again and again")] * 3
+    before = fp.signatures_of_words(paragraphs)
+    monkeypatch.setattr(fp, "_WORD_HASHES_MAX", 4)
+    fp._WORD_HASHES.clear()
+    np.testing.assert_array_equal(fp.signatures_of_words(paragraphs), before)
