@@ -321,36 +321,67 @@ def ingest(
     # written in one statement at the end (a per-article upsert was a fifth of ingest).
     words: Counter[str] = Counter()
     counted = 0  # change in the number of articles the frequencies count
+    items = iter(progress.track(batch, "ingest (store)"))
     try:
-        for article, credits, fingerprints in progress.track(batch, "ingest (store)"):
+        # STORE_BATCH articles a commit (Store.batch): each is still stored whole or not at all.
+        while chunk := list(itertools.islice(items, STORE_BATCH)):
+            done = IngestReport()
+            chunk_words: Counter[str] = Counter()
+            chunk_counted = 0
             try:
-                if not fingerprints.still_valid(article):  # mark_repeated took a paragraph out
-                    fingerprints = Fingerprints.of(article)
-                previous = store.article(article.id)
-                result = store.add_article(article, credits, fingerprints.signatures)
-                if result.status != "unchanged":
-                    if result.status == "replaced" and previous is not None:
-                        old = align.article_words(previous)
-                        words.subtract(old)
-                        counted -= bool(old)
-                    words.update(fingerprints.words)
-                    counted += bool(fingerprints.words)
-            except StoreError as exc:
-                fail(InputError(article.id, f"not stored: {exc}"))
+                with store.batch("store articles"):
+                    for article, credits, fingerprints in chunk:
+                        change = _store_one(store, article, credits, fingerprints, done, fail)
+                        if change is not None:
+                            chunk_words.update(change[0])
+                            chunk_counted += change[1]
+            except StoreError as exc:  # the commit failed: none of the chunk is stored
+                for article_id in done.ids:
+                    fail(InputError(article_id, f"not stored: {exc}"))
                 continue
-            except Exception as exc:  # noqa: BLE001 - as above: one article, one error line
-                fail(InputError(article.id, f"not stored: {_one_line(exc)}"))
-                continue
-            if result.status == "unchanged":
-                report.unchanged.append(article.id)
-            else:
-                report.added.append(article.id)
-                if result.status == "duplicate" and result.existing_id:
-                    report.duplicates[article.id] = result.existing_id
+            report.added += done.added
+            report.unchanged += done.unchanged
+            report.duplicates.update(done.duplicates)
+            words.update(chunk_words)
+            counted += chunk_counted
     finally:
         if store.indexed and (words or counted):
             store.change_word_counts(words, counted)
     return report
+
+
+# Articles stored per commit (see Store.batch).
+STORE_BATCH = 200
+
+
+def _store_one(store: Store, article: Article, credits, fingerprints: Fingerprints, report: IngestReport,
+               fail) -> tuple[Counter[str], int] | None:
+    """Store one article (one savepoint); returns its change to the document frequencies
+    (words, articles), or None when nothing changed or it failed (``fail`` heard why)."""
+    try:
+        if not fingerprints.still_valid(article):  # mark_repeated took a paragraph out
+            fingerprints = Fingerprints.of(article)
+        previous = store.article(article.id)
+        result = store.add_article(article, credits, fingerprints.signatures)
+    except StoreError as exc:
+        fail(InputError(article.id, f"not stored: {exc}"))
+        return None
+    except Exception as exc:  # noqa: BLE001 - as above: one article, one error line
+        fail(InputError(article.id, f"not stored: {_one_line(exc)}"))
+        return None
+    if result.status == "unchanged":
+        report.unchanged.append(article.id)
+        return None
+    report.added.append(article.id)
+    if result.status == "duplicate" and result.existing_id:
+        report.duplicates[article.id] = result.existing_id
+    change: Counter[str] = Counter(fingerprints.words)
+    counted = int(bool(fingerprints.words))
+    if result.status == "replaced" and previous is not None:
+        old = align.article_words(previous)
+        change.subtract(old)
+        counted -= bool(old)
+    return change, counted
 
 
 def _documents(inputs, *, stdin, fetch, on_note) -> Iterator[Document | Article | InputError]:

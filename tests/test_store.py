@@ -515,3 +515,27 @@ def test_a_throw_away_store_keeps_no_indexes_and_traces_the_same(tmp_path):
     assert results[True][1] == results[False][1]
     with pytest.raises(ValueError):
         Store(tmp_path / "kept.db", indexed=False)
+
+
+def test_a_failed_article_inside_a_batch_leaves_nothing_and_the_rest_is_stored(tmp_path, story):
+    with Store(tmp_path / "b.db") as store:
+        with store.batch():
+            store.add_article(story, [], signatures(story))
+            bad = make_article("bad.txt", ["A paragraph long enough to carry a fingerprint of its own."])
+            with pytest.raises(StoreError, match="32 bits"):  # raised after its rows went in
+                store.add_article(bad, [], {0: np.array([2**40] * 128, dtype=np.uint64)})
+            store.add_article(make_article("good.txt", ["Another paragraph, stored."]), [])
+            assert store._db.conn.in_transaction  # one commit for the whole batch
+        assert not store._db.conn.in_transaction
+    with Store(tmp_path / "b.db") as store:
+        assert sorted(a.id for a in store.articles()) == sorted([story.id, "good.txt"])
+        assert store._db.execute("SELECT count(*) FROM paragraphs WHERE article_id = 'bad.txt'").fetchone()[0] == 0
+
+
+def test_an_error_inside_a_batch_rolls_the_whole_batch_back(tmp_path, story):
+    with Store(tmp_path / "b.db") as store:
+        with pytest.raises(RuntimeError):
+            with store.batch():
+                store.add_article(story, [], signatures(story))
+                raise RuntimeError("interrupted")
+        assert store.articles() == []
