@@ -112,9 +112,7 @@ _SHINGLE_MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB13311
 
 
 def token_ids(words: list[str]) -> np.ndarray:
-    """The ids of ``words`` (token texts, or Tokens) in the process-wide table."""
-    if words and not isinstance(words[0], str):
-        words = [t.text for t in words]
+    """The ids of ``words`` (token texts) in the process-wide table."""
     table = _TOKEN_IDS
     for word in dict.fromkeys(words):  # new words numbered in order of appearance
         if word not in table:
@@ -152,15 +150,11 @@ def _unit_words(article: Article) -> list[tuple[Paragraph, list[str]]]:
     return prepared
 
 
-def _unspaced(paragraph: Paragraph, words: list[str]) -> bool:
-    return not paragraph.text.isascii() and fp.is_unspaced(words)  # no unspaced script is ASCII
-
-
 def signatures_and_words(article: Article) -> tuple[dict[int, np.ndarray], set[str]]:
     """What ingest stores of an article: the MinHash values of the paragraphs ``prepare``
     would make units of, and their distinct words; without building the units."""
     prepared = _unit_words(article)
-    values = fp.signatures_of_words([words for _, words in prepared], [_unspaced(p, w) for p, w in prepared])
+    values = fp.signatures_of_words([words for _, words in prepared], [fp.is_unspaced(w) for _, w in prepared])
     words = {w for _, paragraph_words in prepared for w in paragraph_words}
     return {p.index: values[i] for i, (p, _) in enumerate(prepared)}, words
 
@@ -176,7 +170,7 @@ def prepare(article: Article, stored: dict[int, np.ndarray] | None = None) -> li
     (computed once, at ingest); the others are computed in one vectorised batch."""
     stored = stored or {}
     prepared = _unit_words(article)
-    unspaced_of = [_unspaced(p, words) for p, words in prepared]
+    unspaced_of = [fp.is_unspaced(words) for _, words in prepared]
     missing = [i for i, (p, _) in enumerate(prepared) if p.index not in stored]
     computed = iter(fp.signatures_of_words([prepared[i][1] for i in missing], [unspaced_of[i] for i in missing]))
     units = []

@@ -292,8 +292,8 @@ def ingest(
     """Read, extract, segment, credit and store every input; bad inputs become errors.
 
     Inputs are paths, URLs or "-" (see ``provenance.ingest``), article dicts (the JSON
-    input's fields) or ``Article`` objects. Each article is stored in its own transaction,
-    so a failure leaves no half article. ``on_note`` hears what was skipped without error.
+    input's fields) or ``Article`` objects. Each article is stored whole or not at all (a
+    savepoint; STORE_BATCH articles share a commit), so a failure leaves no half article. ``on_note`` hears what was skipped without error.
     Extraction, language id and credits run on ``jobs`` processes (see read_documents).
     """
     registry = registry or default_registry()

@@ -155,6 +155,19 @@ def test_a_broken_database_is_one_clear_error(runner, tmp_path, kind, command):
     assert "ok.db" in line and "added" not in result.stdout
 
 
+def test_a_database_past_the_whole_file_check_size_still_fails_on_read_in_one_line(runner, tmp_path, monkeypatch):
+    import provenance.store as store_module
+
+    db = _stored_db(runner, tmp_path)
+    _damage("garbage-in-the-middle", db)
+    monkeypatch.setattr(store_module, "QUICK_CHECK_MAX_BYTES", 0)  # as if it were a large archive
+    result = runner.invoke(main, ["tree", "--db", str(db)])
+    no_traceback(result)
+    assert result.exit_code == 1
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
+    assert "ok.db" in line
+
+
 def test_tree_on_a_read_only_database_reads_without_writing(runner, tmp_path, monkeypatch):
     db = _stored_db(runner, tmp_path)
     os.chmod(db, 0o444)
