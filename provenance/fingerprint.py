@@ -149,7 +149,7 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 HASH = "words-blake2b64-mix"
 _MIX = np.array([0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93], dtype=np.uint64)
 _WORD_HASHES: dict[str, int] = {}
-_WORD_HASHES_MAX = 1 << 21  # about 200 MB at most; cleared when full (values do not change)
+_WORD_HASHES_MAX = 1 << 21  # some 250 MB at most; cleared when full (values do not change)
 
 
 def _word_hashes(words: Sequence[str]) -> np.ndarray:

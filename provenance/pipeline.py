@@ -293,7 +293,8 @@ def ingest(
 
     Inputs are paths, URLs or "-" (see ``provenance.ingest``), article dicts (the JSON
     input's fields) or ``Article`` objects. Each article is stored whole or not at all (a
-    savepoint; STORE_BATCH articles share a commit), so a failure leaves no half article. ``on_note`` hears what was skipped without error.
+    savepoint; STORE_BATCH articles share a commit), so a failure leaves no half article.
+    ``on_note`` hears what was skipped without error.
     Extraction, language id and credits run on ``jobs`` processes (see read_documents).
     """
     registry = registry or default_registry()

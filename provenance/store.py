@@ -157,9 +157,9 @@ class Store:
             else:
                 if self.path is not None:
                     _use_wal(db)
-                    # WAL's own recommendation: a commit no longer waits for an fsync (which
-                    # was two thirds of storing an article); a power cut may lose the last
-                    # commits but never corrupts the file or leaves half an article.
+                    # WAL's own recommendation: a commit does not wait for an fsync; a power
+                    # cut may lose the last commits but never corrupts the file or leaves
+                    # half an article.
                     db.execute("PRAGMA synchronous = NORMAL")
                     # Band keys land all over their b-tree: SQLite's default 2 MiB page cache
                     # made every batch re-read the pages it had just written.
@@ -244,7 +244,7 @@ class Store:
         """Many writes, one commit: each write inside still happens whole or not at all
         (a savepoint), and the batch commits at the end. Storing articles one transaction
         each rewrote every index page they touch per article (the band keys land all over
-        their b-tree): two thirds of ingest on a file. A crash loses the uncommitted batch,
+        their b-tree): half of ingest into a file. A crash loses the uncommitted batch,
         never part of an article."""
         if self._in_batch or self.read_only:
             yield
