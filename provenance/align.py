@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import difflib
 import gc
-import math
 from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -343,7 +342,7 @@ class Vocabulary:
     With fewer than MIN_IDF_ARTICLES articles, frequencies mean nothing: a handful of
     reports of one event share their topic words whether or not one copied the other, so
     shared vocabulary is not counted at all (``weighted`` is False) and runs decide alone.
-    Words are token ids (see token_ids); ``df`` counts by word text.
+    Words are token ids (see token_ids).
     """
 
     MIN_IDF_ARTICLES = 30
@@ -369,13 +368,6 @@ class Vocabulary:
         vocabulary._text_counts = dict(df) if vocabulary.weighted else {}
         return vocabulary
 
-    @property
-    def df(self) -> Counter[str]:
-        """Document frequency by word text."""
-        if self._text_counts is not None:
-            return Counter(self._text_counts)
-        return Counter({_TOKEN_TEXT[i]: int(self._counts[i]) for i in np.flatnonzero(self._counts)})
-
     def weights(self) -> np.ndarray:
         """Each token id's weight, log((1 + size) / (1 + df)) + 1 (all 1.0 unweighted)."""
         if len(self._weights) < len(_TOKEN_TEXT):  # the id table grew since: extend
@@ -389,15 +381,6 @@ class Vocabulary:
             added = np.log((1 + self.size) / (1 + counts)) + 1.0 if self.weighted else np.ones(len(counts))
             self._weights = np.concatenate([self._weights, added])
         return self._weights
-
-    def weight(self, word: str) -> float:
-        if not self.weighted:
-            return 1.0
-        found = _TOKEN_IDS.get(word)
-        if found is not None:
-            return float(self.weights()[found])
-        count = (self._text_counts or {}).get(word, 0)
-        return math.log((1 + self.size) / (1 + count)) + 1.0
 
 
 def compare(

@@ -29,6 +29,7 @@ from datetime import datetime
 import numpy as np
 
 from .anchors import Anchor, anchor_keys, extract_anchors, shared_anchors
+from .candidates.base import bucket_groups
 from .embeddings import Embedder, EmbeddingCache, EmbeddingError, embed_cached, text_key
 from .models import Article, Match, Paragraph, ParagraphPair, Span
 
@@ -268,16 +269,14 @@ def _anchor_candidates(docs: list[_Doc]) -> set[tuple[int, int]]:
     cutoff = max(MIN_KEY_DOCS_CUTOFF, int(MAX_KEY_DOC_SHARE * n))
     language_of: dict[str, int] = {}
     base = np.array([language_of.setdefault(_base_language(d.language), len(language_of)) for d in docs])
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(keys)])
     codes, weights = [np.empty(0, dtype=np.int64)], [np.empty(0)]
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= cutoff)]).tolist():
-        group = members[starts[sizes == size][:, None] + np.arange(size)]  # keys x size
-        left, right = np.triu_indices(size, 1)
-        i, j = group[:, left].ravel(), group[:, right].ravel()
+
+    def across_languages(i: np.ndarray, j: np.ndarray, size: int) -> None:
         different = base[i] != base[j]
         codes.append(i[different] * n + j[different])
         weights.append(np.full(int(different.sum()), 1.0 / size))
+
+    bucket_groups(keys, members, cutoff, across_languages)
     pairs, inverse = np.unique(np.concatenate(codes), return_inverse=True)
     shared_weight = np.bincount(inverse, weights=np.concatenate(weights), minlength=len(pairs))
     shared_count = np.bincount(inverse, minlength=len(pairs))

@@ -234,13 +234,6 @@ def signatures_of_words(paragraphs: Sequence[list[str]], unspaced: Sequence[bool
     return _minima(np.concatenate(values)[order], owner[order], len(paragraphs))
 
 
-def _permuted_minima(hashed: list[np.ndarray]) -> np.ndarray:
-    """Signatures from each set's 32-bit shingle hashes (duplicates change nothing)."""
-    counts = np.fromiter((len(h) for h in hashed), dtype=np.int64, count=len(hashed))
-    values = np.concatenate(hashed).astype(np.uint32) if hashed else np.empty(0, dtype=np.uint32)
-    return _minima(values, np.repeat(np.arange(len(hashed), dtype=np.int64), counts), len(hashed))
-
-
 def _minima(values: np.ndarray, owner: np.ndarray, sets: int) -> np.ndarray:
     """(sets, NUM_PERM) minima of the permuted, pre-mixed ``values``; ``owner``: the set of
     each value, ascending."""

@@ -137,3 +137,20 @@ class CandidateEngine(ABC):
 def keep(pair: CandidatePair, new: Collection[str] | None) -> bool:
     (a, _), (b, _) = pair
     return a != b and (new is None or a in new or b in new)
+
+
+def bucket_groups(sorted_keys: np.ndarray, members: np.ndarray, max_bucket: int | None, emit) -> int:
+    """``emit(i, j, size)`` with the pairs (arrays i, j) of members within the runs of
+    equal keys of each size in 2..max_bucket, one call per size; returns the number of
+    runs left out as larger. Members within a run keep their order (i before j)."""
+    if not len(sorted_keys):
+        return 0
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(sorted_keys)])
+    crowded = int((sizes > max_bucket).sum()) if max_bucket is not None else 0
+    for size in np.unique(sizes[(sizes >= 2) & ((sizes <= max_bucket) if max_bucket is not None else True)]):
+        size = int(size)
+        group = members[starts[sizes == size][:, None] + np.arange(size)]  # buckets x size
+        left, right = np.triu_indices(size, 1)
+        emit(group[:, left].ravel(), group[:, right].ravel(), size)
+    return crowded

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterable, Iterator
 
 import numpy as np
 
-from .base import BANDS, MAX_BUCKET, ROWS, CandidateEngine, CandidatePair, Signature, keep, ordered
+from .base import BANDS, MAX_BUCKET, ROWS, CandidateEngine, CandidatePair, Signature, bucket_groups, keep, ordered
 
 JACCARD_THRESHOLD = 0.3  # what BANDS x ROWS answers (see base)
 CONTAINMENT_THRESHOLD = 0.5
@@ -89,24 +89,8 @@ def _bucket_pairs(sorted_keys: np.ndarray, members: np.ndarray, max_bucket: int 
     """Every pair of members within each run of equal keys (sizes 2..max_bucket), as an
     (m x 2) array, and the number of runs left out for being larger."""
     out = [np.empty((0, 2), dtype=np.int64)]
-    crowded = _bucket_groups(sorted_keys, members, max_bucket, lambda i, j: out.append(np.stack([i, j], axis=1)))
+    crowded = bucket_groups(sorted_keys, members, max_bucket, lambda i, j, _: out.append(np.stack([i, j], axis=1)))
     return np.concatenate(out), crowded
-
-
-def _bucket_groups(sorted_keys: np.ndarray, members: np.ndarray, max_bucket: int | None, emit) -> int:
-    """``emit(i, j)`` with the pairs of members within the runs of equal keys of each size
-    in 2..max_bucket (one call per size); returns the number of runs left out as larger."""
-    if not len(sorted_keys):
-        return 0
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(sorted_keys)])
-    crowded = int((sizes > max_bucket).sum()) if max_bucket is not None else 0
-    for size in np.unique(sizes[(sizes >= 2) & ((sizes <= max_bucket) if max_bucket is not None else True)]):
-        size = int(size)
-        group = members[starts[sizes == size][:, None] + np.arange(size)]  # buckets x size
-        left, right = np.triu_indices(size, 1)
-        emit(group[:, left].ravel(), group[:, right].ravel())
-    return crowded
 
 
 def _containment_pairs(items: list[Signature]) -> np.ndarray:
@@ -156,7 +140,7 @@ def shared_shingle_pairs(
     # One code per (pair, shared shingle), as a*n + b: half the memory of pairs of ids.
     n = len(ids)
     found = [np.empty(0, dtype=np.int64)]
-    _bucket_groups(keys, owner, limit, lambda i, j: found.append(i.astype(np.int64) * n + j))
+    bucket_groups(keys, owner, limit, lambda i, j, _: found.append(i.astype(np.int64) * n + j))
     del keys, owner
     codes = np.concatenate(found)
     del found
