@@ -314,9 +314,10 @@ def ingest(
         batch.append(item)
     # An outlet's own furniture repeats across its articles (this batch and the archive).
     articles = [article for article, _, _ in batch]
-    outlets = {a.outlet for a in articles if a.outlet}
-    archive = store.articles(store.article_ids_of_outlets(outlets)) if outlets else []
-    segment.mark_repeated(articles + archive)
+    batch_ids = {a.id for a in articles}  # stored again: counted once, from the batch
+    segment.mark_repeated(
+        articles, lambda outlet, domain, keys: store.wording_counts(outlet, domain, keys, exclude=batch_ids)
+    )
 
     # Document frequencies for incremental traces: changes summed over the batch and
     # written in one statement at the end (a per-article upsert was a fifth of ingest).

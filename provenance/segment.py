@@ -14,6 +14,7 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -196,33 +197,47 @@ def _normalise(text: str) -> str:
     return " ".join(_WORD.findall(text))
 
 
-def paragraph_key(text: str) -> str:
-    """A stable key for a paragraph's wording (case, punctuation and spacing folded)."""
-    return hashlib.sha1(_normalise(text).encode("utf-8")).hexdigest()
+def wording_key(text: str) -> int:
+    """A stable key for a paragraph's wording (case, punctuation and spacing folded): the
+    first 8 bytes of its SHA-1 as a signed 64-bit integer, which SQLite stores and indexes
+    in place (the store keeps it per paragraph, see ``mark_repeated``)."""
+    digest = hashlib.sha1(_normalise(text).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "little", signed=True)
 
 
-def mark_repeated(articles: list[Article]) -> None:
+# Counts, for each wording key, the stored articles of an outlet (or, with outlet None,
+# of a domain) that print it: ``count(outlet, domain, keys) -> {key: articles}``.
+ArchiveCounts = Callable[[str | None, str | None, set[int]], Mapping[int, int]]
+
+
+def mark_repeated(articles: list[Article], archive: ArchiveCounts | None = None) -> None:
     """Mark paragraphs that one outlet prints in several articles (its own furniture).
 
     A short paragraph that recurs in two articles of the same outlet, or any paragraph in
     three or more, is the outlet's template ("Follow us on ..."), not shared reporting.
     Articles of unknown outlet are grouped by domain; with neither, they are not compared.
+    ``archive`` counts the outlet's stored articles too (an index lookup per key, so that
+    a few new articles are checked against an archive without reading it).
     """
-    by_outlet: dict[str, list[Article]] = defaultdict(list)
+    by_group: dict[tuple[str | None, str | None], list[Article]] = defaultdict(list)
     for article in articles:
-        group = article.outlet or (f"domain:{article.domain}" if article.domain else None)
-        if group:
-            by_outlet[group].append(article)
-    for group in by_outlet.values():
-        if len(group) < 2:
+        if article.outlet:
+            by_group[(article.outlet, None)].append(article)
+        elif article.domain:
+            by_group[(None, article.domain)].append(article)
+    for (outlet, domain), group in by_group.items():
+        if len(group) < 2 and archive is None:
             continue
-        counts: Counter[str] = Counter()
-        for article in group:
-            counts.update({paragraph_key(p.text) for p in article.paragraphs})
-        for article in group:
-            for p in article.paragraphs:
+        keys = [[wording_key(p.text) for p in article.paragraphs] for article in group]
+        counts: Counter[int] = Counter()
+        for article_keys in keys:
+            counts.update(set(article_keys))
+        if archive is not None:
+            counts.update(archive(outlet, domain, set(counts)))
+        for article, article_keys in zip(group, keys):
+            for p, key in zip(article.paragraphs, article_keys):
                 if p.boilerplate is not None:
                     continue
-                n = counts[paragraph_key(p.text)]
+                n = counts[key]
                 if n >= 3 or (n == 2 and len(p.text) < 200):
                     p.boilerplate = "repeated"

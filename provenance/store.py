@@ -28,7 +28,7 @@ import click
 import numpy as np
 import sqlite_utils
 
-from provenance import candidates
+from provenance import candidates, segment
 from provenance.db import MigrationError, load_migrations, migrate, schema_version
 from provenance.extract import content_hash
 from provenance.models import (
@@ -167,6 +167,7 @@ class Store:
                 migrate(db)
                 self._compact_fingerprints()
                 self._resign_fingerprints()
+                self._fill_wording_keys()
                 if not indexed:
                     for trigger in ("articles_ai", "articles_ad", "articles_au"):
                         db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
@@ -415,18 +416,30 @@ class Store:
             for row in rows
         ]
 
-    @_reads("articles")
-    def article_ids_of_outlets(self, outlets: Iterable[str]) -> list[str]:
-        """Ids of the stored articles of those outlets, in the order they were stored
-        (an index-free scan of one column, not a load of the archive)."""
-        wanted = sorted(set(outlets))
-        ids: list[tuple[int, str]] = []
+    @_reads("paragraphs")
+    def wording_counts(
+        self, outlet: str | None, domain: str | None, keys: Iterable[int], exclude: Iterable[str] = ()
+    ) -> dict[int, int]:
+        """For each wording key (segment.wording_key), how many stored articles of that
+        outlet (or, with outlet None, of that domain and no outlet) print it; articles in
+        ``exclude`` are not counted (the ones being stored again). Keys found nowhere are
+        left out. An index lookup per key (segment.mark_repeated's archive)."""
+        if outlet is None and domain is None:
+            return {}
+        where, group = ("a.outlet = ?", outlet) if outlet is not None else ("a.outlet IS NULL AND a.domain = ?", domain)
+        skip = set(exclude)
+        wanted = sorted(set(keys))
+        holders: dict[int, set[str]] = defaultdict(set)
         for start in range(0, len(wanted), _QUERY_CHUNK):
             chunk = wanted[start : start + _QUERY_CHUNK]
-            ids += self._db.execute(
-                f"SELECT rowid, id FROM articles WHERE outlet IN ({', '.join('?' * len(chunk))})", chunk
-            ).fetchall()
-        return [i for _, i in sorted(ids)]
+            for key, article_id in self._db.execute(
+                f"SELECT p.wording, p.article_id FROM paragraphs p JOIN articles a ON a.id = p.article_id "
+                f"WHERE p.wording IN ({', '.join('?' * len(chunk))}) AND {where}",
+                [*chunk, group],
+            ):
+                if article_id not in skip:
+                    holders[key].add(article_id)
+        return {key: len(ids) for key, ids in holders.items()}
 
     def article(self, id: str) -> Article | None:
         found = self.articles([id])
@@ -495,6 +508,19 @@ class Store:
                 ),
             )
             conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('signature_hash', ?)", [fp.HASH])
+
+    def _fill_wording_keys(self) -> None:
+        """Compute the wording key of paragraphs stored before migration 0008 (NULL).
+        Runs on open; the index on the column makes finding none a single probe."""
+        if self._db.execute("SELECT 1 FROM paragraphs WHERE wording IS NULL LIMIT 1").fetchone() is None:
+            return
+        with self._transaction("compute the stored paragraphs' wording keys"):
+            self._db.conn.create_function("provenance_wording_key", 1, segment.wording_key, deterministic=True)
+            self._db.execute(
+                "UPDATE paragraphs SET wording = provenance_wording_key(COALESCE(text, "
+                "(SELECT substr(a.text, paragraphs.start_offset + 1, paragraphs.end_offset - paragraphs.start_offset) "
+                "FROM articles a WHERE a.id = paragraphs.article_id))) WHERE wording IS NULL"
+            )
 
     def _compact_fingerprints(self) -> None:
         """Rewrite fingerprints stored as uint64 (before the compact schema) as uint32.
@@ -1093,6 +1119,7 @@ def _paragraph_row(article: Article, paragraph: Paragraph) -> dict:
         "text": paragraph.text if own_text else None,
         "language": paragraph.language,
         "boilerplate": paragraph.boilerplate,
+        "wording": segment.wording_key(paragraph.text),
     }
 
 

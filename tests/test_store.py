@@ -8,7 +8,7 @@ import pytest
 import sqlite_utils
 
 import provenance.store as store_module
-from provenance import candidates, pipeline
+from provenance import candidates, pipeline, segment
 from provenance import fingerprint as fp
 from provenance.db import MigrationError, Migration, load_migrations, migrate, schema_version
 from provenance.models import (
@@ -539,3 +539,58 @@ def test_an_error_inside_a_batch_rolls_the_whole_batch_back(tmp_path, story):
                 store.add_article(story, [], signatures(story))
                 raise RuntimeError("interrupted")
         assert store.articles() == []
+
+
+def _furniture_article(folder, name, story, outlet="Daily Bugle"):
+    import json
+
+    text = f"{story}\n\nFollow our live coverage on the app for more updates."
+    (folder / f"{name}.json").write_text(
+        json.dumps({"title": name, "text": text, "outlet": outlet}), encoding="utf-8"
+    )
+    return folder / f"{name}.json"
+
+
+def _boilerplate_of(store, article_id):
+    return [p.boilerplate for p in store.article(article_id).paragraphs]
+
+
+def test_an_outlets_furniture_is_found_in_the_archive_by_its_wording_key(tmp_path):
+    """The second article of an outlet printing the archive's footer line is marked
+    ``repeated`` in a later ingest (two prints of a short line), found through the stored
+    wording keys; another outlet's identical line is not; storing an article again under
+    its id does not count it twice."""
+    first, second, third = (tmp_path / name for name in ("first", "second", "third"))
+    for folder in (first, second, third):
+        folder.mkdir()
+    a = _furniture_article(first, "a", "A first story about the harbour strike and the unions in the city.")
+    with Store(tmp_path / "s.db") as store:
+        pipeline.ingest([str(first)], store)
+        assert _boilerplate_of(store, str(a)) == [None, None]  # one print: content for now
+        b = _furniture_article(second, "b", "A second story about the election campaign and the polls.")
+        other = _furniture_article(second, "c", "A story of another paper on the same harbour strike.", outlet="Other Paper")
+        pipeline.ingest([str(second)], store)
+        assert _boilerplate_of(store, str(b)) == [None, "repeated"]
+        assert _boilerplate_of(store, str(other)) == [None, None]
+        assert store.wording_counts("outlet:daily-bugle", None, [segment.wording_key(
+            "Follow our live coverage on the app for more updates.")]) == {
+            segment.wording_key("follow our LIVE coverage on the app, for more updates"): 2}
+        # c, edited and stored again under its id: still the only print of its paper.
+        _furniture_article(second, "c", "A story of another paper on the harbour strike, now over.", outlet="Other Paper")
+        pipeline.ingest([str(second)], store)
+        assert _boilerplate_of(store, str(other)) == [None, None]  # not the old c and the new
+        assert _boilerplate_of(store, str(b)) == [None, "repeated"]
+        _furniture_article(third, "d", "A story about a storm, from the agency wire.", outlet="Other Paper")
+        pipeline.ingest([str(third)], store)
+        assert _boilerplate_of(store, str(third / "d.json")) == [None, "repeated"]
+
+
+def test_wording_keys_of_an_older_database_are_computed_on_open(tmp_path, story):
+    path = tmp_path / "old.db"
+    with Store(path) as store:
+        store.add_article(story, [])
+        store._db.execute("UPDATE paragraphs SET wording = NULL")
+        store._db.conn.commit()
+    with Store(path) as store:
+        rows = store._db.execute("SELECT paragraph_index, wording FROM paragraphs ORDER BY paragraph_index").fetchall()
+        assert rows == [(p.index, segment.wording_key(p.text)) for p in story.paragraphs]
