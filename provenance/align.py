@@ -330,7 +330,13 @@ def candidate_article_pairs(
 
 def within_window(a: Article, b: Article, window_days: int) -> bool:
     """Were the two published at most ``window_days`` apart? True when either is undated."""
-    days = [day_of(x.published) for x in (a, b)]
+    return published_within(a.published, b.published, window_days)
+
+
+def published_within(a: str | None, b: str | None, window_days: int) -> bool:
+    """Are the two publication dates (ISO 8601) at most ``window_days`` apart? True when
+    either is unknown."""
+    days = [day_of(a), day_of(b)]
     if None in days:
         return True
     return abs((date.fromisoformat(days[0]) - date.fromisoformat(days[1])).days) <= window_days

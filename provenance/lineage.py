@@ -545,8 +545,19 @@ def _maximum_branching(graph: nx.DiGraph) -> list[tuple[str, str]]:
 def _outlets(
     articles: list[Article], attributions: list[Attribution], edges: list[Edge], registry: OutletRegistry
 ) -> list[Outlet]:
-    in_corpus = {a.outlet for a in articles if a.outlet}
-    names = {a.outlet: a.outlet_name for a in articles if a.outlet}
+    return outlets_of([(a.outlet, a.outlet_name) for a in articles if a.outlet], attributions, edges, registry)
+
+
+def outlets_of(
+    publishers: list[tuple[str, str | None]],
+    attributions: list[Attribution],
+    edges: list[Edge],
+    registry: OutletRegistry,
+) -> list[Outlet]:
+    """The outlets of a forest: the corpus's publishers ((outlet id, name as found), in
+    corpus order), the outlets credited and those that are parents."""
+    in_corpus = {outlet for outlet, _ in publishers}
+    names = dict(publishers)
     ids = set(in_corpus)
     for attribution in attributions:
         ids.add(attribution.outlet)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import BinaryIO
 
-from . import align, crosslingual, dates, fingerprint, lineage, publisher, segment
+from . import align, crosslingual, dates, fingerprint, lineage, publisher, segment, streaming
 from .attribution import extract_attributions
 from .extract import ExtractError, extract, guess_title
 from .ingest import document_from_dict, iter_documents
@@ -463,31 +463,47 @@ def analyse(
     the corpus size (``candidates.choose``). ``window_days``: only pairs published at most
     that many days apart can be parent and child."""
     registry = registry or default_registry()
-    articles = store.articles()
-    prints = store.fingerprints()
-    from .incremental import ensure_index
-
-    ensure_index(store, articles, prints)  # a database from before the band index
     # An engine passed in is the caller's to close; one made here is closed here.
-    made = _engine(engine, store, len(articles))
+    made = _engine(engine, store, store.article_count())
     with contextlib.nullcontext(made) if made is engine else made as candidate_engine:
-        matches = align.find_matches(articles, prints, notes, jobs=jobs, progress=progress,
-                                     engine=candidate_engine, window_days=window_days)
-        note_capped(candidate_engine)
-    embedder = None
-    if crosslingual_embeddings:
-        from .embeddings import load_embedder
+        if streaming.streams(store, candidate_engine):  # a database file: bounded memory
+            embedder = _tracked_embedder(crosslingual_embeddings, progress)
+            matches, edges, outlets = streaming.analyse_stored(
+                store, candidate_engine, registry=registry, embedder=embedder, notes=notes, jobs=jobs,
+                progress=progress, window_days=window_days,
+            )
+            note_capped(candidate_engine)
+            article_ids = store.article_ids()
+        else:
+            articles = store.articles()
+            prints = store.fingerprints()
+            from .incremental import ensure_index
 
-        embedder = load_embedder()
-        if embedder is not None and progress is not SILENT:
-            embedder = TrackedEmbedder(embedder, progress)
-    matches += crosslingual.find_translations(articles, embedder=embedder, cache=store, jobs=jobs)
-    edges, outlets = lineage.build_forest(articles, matches, store.attributions(), registry)
+            ensure_index(store, articles, prints)  # a database from before the band index
+            matches = align.find_matches(articles, prints, notes, jobs=jobs, progress=progress,
+                                         engine=candidate_engine, window_days=window_days)
+            note_capped(candidate_engine)
+            embedder = _tracked_embedder(crosslingual_embeddings, progress)
+            matches += crosslingual.find_translations(articles, embedder=embedder, cache=store, jobs=jobs)
+            edges, outlets = lineage.build_forest(articles, matches, store.attributions(), registry)
+            article_ids = [a.id for a in articles]
     store.save_analysis(outlets, matches, edges)
     if not store.read_only:
-        store.save_decisions([a.id for a in articles], edges)
+        store.save_decisions(article_ids, edges)
     method = "anchors+embeddings" if embedder is not None else "anchors only (install provenance[crosslingual] for embeddings)"
     return matches, edges, outlets, method
+
+
+def _tracked_embedder(crosslingual_embeddings: bool, progress: Progress):
+    """The embedding model (None without it or when not asked for), its work on the bar."""
+    if not crosslingual_embeddings:
+        return None
+    from .embeddings import load_embedder
+
+    embedder = load_embedder()
+    if embedder is not None and progress is not SILENT:
+        embedder = TrackedEmbedder(embedder, progress)
+    return embedder
 
 
 def trace(

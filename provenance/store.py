@@ -679,6 +679,68 @@ class Store:
         return sum(1 for holders in postings.values() if len(holders) > max_bucket)
 
     @_reads("fingerprints")
+    def signatures(self, chunk: int = 50_000) -> Iterator[list[candidates.Signature]]:
+        """Every stored paragraph signature with its article's publication day, ``chunk``
+        at a time, by article id and paragraph (an archive's, read without holding it)."""
+        cursor = self._db.execute(
+            "SELECT f.article_id, f.paragraph_index, a.published, f.hashvalues FROM fingerprints f "
+            "JOIN articles a ON a.id = f.article_id ORDER BY f.article_id, f.paragraph_index"
+        )
+        while rows := cursor.fetchmany(chunk):
+            yield [
+                candidates.Signature(article, index, _hash_values(blob), day=candidates.day_of(published))
+                for article, index, published, blob in rows
+            ]
+
+    @_reads("fingerprints")
+    def unbanded_signatures(self) -> list[candidates.Signature]:
+        """Signatures of paragraphs of undecided articles that have no band keys (stored
+        before the band index existed; a decided article without keys was pruned)."""
+        rows = self._db.execute(
+            "SELECT f.article_id, f.paragraph_index, a.published, f.hashvalues FROM fingerprints f "
+            "JOIN articles a ON a.id = f.article_id "
+            "LEFT JOIN band_paragraphs b ON b.article_id = f.article_id AND b.paragraph_index = f.paragraph_index "
+            "WHERE b.id IS NULL AND f.article_id NOT IN (SELECT article_id FROM decisions) "
+            "ORDER BY f.article_id, f.paragraph_index"
+        ).fetchall()
+        signatures = [
+            candidates.Signature(article, index, _hash_values(blob), day=candidates.day_of(published))
+            for article, index, published, blob in rows
+        ]
+        return [s for s in signatures if len(s.hashvalues) >= candidates.BANDS * candidates.ROWS]
+
+    @_reads("articles")
+    def article_ids(self) -> list[str]:
+        """Ids of the stored articles, in the order they were stored."""
+        return [r[0] for r in self._db.execute("SELECT id FROM articles ORDER BY rowid")]
+
+    @_reads("articles")
+    def articles_without_fingerprints(self) -> list[str]:
+        """Ids of the stored articles that have no paragraph signature, in stored order."""
+        return [r[0] for r in self._db.execute(
+            "SELECT id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM fingerprints f WHERE f.article_id = a.id) "
+            "ORDER BY rowid"
+        )]
+
+    @_reads("articles")
+    def article_dates(self) -> dict[str, str | None]:
+        """Each stored article's publication date (ISO 8601, None if unknown), by id."""
+        return dict(self._db.execute("SELECT id, published FROM articles ORDER BY rowid").fetchall())
+
+    @_reads("articles")
+    def publishers(self) -> list[tuple[str, str | None]]:
+        """(outlet id, outlet name as found) of the stored articles that have an outlet,
+        in the order they were stored."""
+        return self._db.execute(
+            "SELECT outlet, outlet_name FROM articles WHERE outlet IS NOT NULL ORDER BY rowid"
+        ).fetchall()
+
+    @_reads("articles")
+    def languages(self) -> tuple[int, int]:
+        """(how many article languages the store holds, how many articles have none)."""
+        return self._db.execute("SELECT COUNT(DISTINCT language), SUM(language IS NULL) FROM articles").fetchone()
+
+    @_reads("fingerprints")
     def signature_table(self) -> Iterator[tuple[str, int, str | None, np.ndarray]]:
         """(article, paragraph, day, hashvalues) of every paragraph in the band index, by
         day (undated first), article and paragraph (``provenance sign``)."""
@@ -726,8 +788,12 @@ class Store:
             self._db.execute("UPDATE vocabulary_size SET articles = max(0, articles + ?)", [articles])
 
     @_reads("vocabulary")
-    def vocabulary(self, words: Iterable[str]) -> tuple[int, dict[str, int]]:
-        """(articles counted, document frequency of each of ``words`` that occurs)."""
+    def vocabulary(self, words: Iterable[str] | None) -> tuple[int, dict[str, int]]:
+        """(articles counted, document frequency of each of ``words`` that occurs; of
+        every stored word with ``words`` None)."""
+        size = self._db.execute("SELECT articles FROM vocabulary_size").fetchone()[0]
+        if words is None:
+            return size, dict(self._db.execute("SELECT word, articles FROM vocabulary").fetchall())
         wanted = sorted(set(words))
         df: dict[str, int] = {}
         for start in range(0, len(wanted), _QUERY_CHUNK):
@@ -737,7 +803,6 @@ class Store:
                     f"SELECT word, articles FROM vocabulary WHERE word IN ({', '.join('?' * len(chunk))})", chunk
                 ).fetchall()
             )
-        size = self._db.execute("SELECT articles FROM vocabulary_size").fetchone()[0]
         return size, df
 
     # Per-article decisions (incremental trace) -------------------------------------------

@@ -24,6 +24,7 @@ from .base import (
     Signature,
     band_keys,
     band_rows,
+    chunks,
     day_of,
 )
 from .memory import MemoryEngine
@@ -38,7 +39,7 @@ MEMORY_MAX_ARTICLES = 20_000
 
 __all__ = [
     "BANDS", "ROWS", "ENGINES", "MEMORY_MAX_ARTICLES", "BandRow", "CandidateEngine", "CandidatePair", "EngineUnavailable",
-    "MemoryEngine", "ParagraphKey", "Signature", "band_keys", "band_rows", "choose", "day_of", "engine",
+    "MemoryEngine", "ParagraphKey", "Signature", "band_keys", "band_rows", "chunks", "choose", "day_of", "engine",
 ]
 
 

@@ -17,6 +17,7 @@ are exactly those datasketch's MinHashLSH(threshold=0.3) finds, up to 64-bit col
 from __future__ import annotations
 
 import hashlib
+import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
@@ -84,6 +85,13 @@ def band_rows(signatures: Iterable[Signature]) -> Iterator[BandRow]:
     for s in signatures:
         for band, key in enumerate(band_keys(s.hashvalues)):
             yield BandRow(s.article, s.paragraph, band, key, s.day)
+
+
+def chunks(items: Iterable, size: int) -> Iterator[list]:
+    """``items`` in lists of ``size`` (the last shorter): a stream held a part at a time."""
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 def ordered(a: ParagraphKey, b: ParagraphKey) -> CandidatePair:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 
-from .base import MAX_BUCKET, CandidateEngine, EngineUnavailable, CandidatePair, Signature, band_rows, keep
+from .base import MAX_BUCKET, CandidateEngine, EngineUnavailable, CandidatePair, Signature, band_keys, chunks, keep
 
 # Same query in every band engine: paragraphs of different articles sharing a key, once.
 # Keys shared by more than max_bucket paragraphs are left out (see base.MAX_BUCKET).
@@ -69,32 +69,54 @@ class DuckDBEngine(CandidateEngine):
         if self.source is not None:
             yield from self.join_parquet(self.source, new=new)
             return
-        rows = list(band_rows(signatures))
-        table = pa.table(
-            {
-                "article": pa.array([r.article for r in rows], pa.string()),
-                "paragraph": pa.array([r.paragraph for r in rows], pa.int32()),
-                "key": pa.array([r.key for r in rows], pa.int64()),
-            }
-        )
-        self.conn.register("band_keys", table)
-        yield from self._join("band_keys", new)
+        # Keys go in a chunk at a time, articles as small integers (an archive's 37 keys a
+        # paragraph as Python objects were most of a 100k trace's memory).
+        self.conn.execute("CREATE OR REPLACE TEMP TABLE band_keys (article INTEGER, paragraph INTEGER, key BIGINT)")
+        codes: dict[str, int] = {}
+        for chunk in chunks(signatures, 20_000):
+            article, paragraph, key = [], [], []
+            for s in chunk:
+                keys = band_keys(s.hashvalues)
+                article += [codes.setdefault(s.article, len(codes))] * len(keys)
+                paragraph += [s.paragraph] * len(keys)
+                key += keys
+            self.conn.register("band_chunk", pa.table({
+                "article": pa.array(article, pa.int32()),
+                "paragraph": pa.array(paragraph, pa.int32()),
+                "key": pa.array(key, pa.int64()),
+            }))
+            self.conn.execute("INSERT INTO band_keys SELECT * FROM band_chunk")
+            self.conn.unregister("band_chunk")
+        names = list(codes)
+        fresh = None if new is None else [codes[a] for a in set(new) if a in codes]
+        for (a, pa_), (b, pb) in self._join("band_keys", fresh, pa.int32()):
+            first, second = (names[a], pa_), (names[b], pb)
+            yield (first, second) if first < second else (second, first)
+        self.conn.execute("DROP TABLE band_keys")  # what the rest of an analysis needs the memory for
 
     def join_parquet(self, folder: str | Path, *, new: Collection[str] | None = None) -> Iterator[CandidatePair]:
         """The pairs of a ``provenance sign`` bands folder, read by DuckDB as it joins."""
+        import pyarrow as pa
+
         glob = str(Path(folder) / "**" / "*.parquet").replace("'", "''")
         self.conn.execute(
             f"CREATE OR REPLACE VIEW parquet_keys AS SELECT article, paragraph, key "
             f"FROM read_parquet('{glob}', hive_partitioning = true)"
         )
-        yield from self._join("parquet_keys", new)
+        for candidate in self._join("parquet_keys", new, pa.string()):
+            candidate = candidate if candidate[0] < candidate[1] else (candidate[1], candidate[0])
+            if keep(candidate, new):
+                yield candidate
 
-    def _join(self, table: str, new: Collection[str] | None) -> Iterator[CandidatePair]:
+    def _join(self, table: str, new: Collection | None, article_type) -> Iterator[CandidatePair]:
+        """Pairs of paragraphs of different articles sharing a key, once each, as the
+        table names them; with ``new`` (values of the article column), those with a side
+        in it."""
         import pyarrow as pa
 
         query = SELF_JOIN
         if new is not None:
-            self.conn.register("new_articles", pa.table({"article": pa.array(sorted(set(new)), pa.string())}))
+            self.conn.register("new_articles", pa.table({"article": pa.array(sorted(set(new)), article_type)}))
             query = LOOKUP
         cap = self.max_bucket if self.max_bucket is not None else 2**62
         self.conn.execute(f"CREATE OR REPLACE TEMP TABLE crowded AS {CROWDED.format(table=table, max_bucket=int(cap))}")
@@ -102,9 +124,7 @@ class DuckDBEngine(CandidateEngine):
         result = self.conn.execute(query.format(table=table))
         while batch := result.fetchmany(10_000):
             for a, pa_, b, pb in batch:
-                candidate = ((a, pa_), (b, pb)) if a < b else ((b, pb), (a, pa_))
-                if keep(candidate, new):
-                    yield candidate
+                yield (a, pa_), (b, pb)
 
     def close(self) -> None:
         self.conn.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from .base import MAX_BUCKET, CandidateEngine, CandidatePair, Signature, band_rows, keep, ordered
+from .base import MAX_BUCKET, CandidateEngine, CandidatePair, Signature, band_rows, chunks, keep, ordered
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -26,8 +26,10 @@ class StoredEngine(CandidateEngine):
     def pairs(
         self, signatures: Iterable[Signature], *, new: Collection[str] | None = None
     ) -> Iterator[CandidatePair]:
-        items = list(signatures)
-        self._ensure_stored(items)
+        wanted: set = set()
+        for chunk in chunks(signatures, 20_000):  # an archive's signatures are not held at once
+            self._ensure_stored(chunk)
+            wanted.update(s.key for s in chunk)
         fresh = sorted(set(new)) if new is not None else None
         if self.max_bucket is not None:
             self.capped_keys = self.store.crowded_keys(self.max_bucket, fresh)
@@ -35,7 +37,6 @@ class StoredEngine(CandidateEngine):
             for pair in self.store.band_partners(fresh, self.max_bucket):
                 yield ordered(*pair)
             return
-        wanted = {s.key for s in items}
         for a, b in self.store.band_pairs(self.max_bucket):
             if a in wanted and b in wanted:
                 candidate = ordered(a, b)
