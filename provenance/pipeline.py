@@ -7,6 +7,7 @@ stages themselves are functions over the dataclasses in models.py.
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
 import itertools
@@ -24,7 +25,7 @@ from .ingest import document_from_dict, iter_documents
 from .language import detect_article
 from .models import Article, Attribution, Document, Edge, InputError, Match, Outlet
 from .outlets import OutletRegistry, default_registry
-from .candidates import CandidateEngine
+from .candidates import CandidateEngine, chunks
 from .progress import SILENT, Progress, TrackedEmbedder
 from .store import Store, StoreError
 
@@ -247,10 +248,6 @@ def _init_worker(registry: OutletRegistry) -> None:
     _worker_registry = registry
 
 
-def _read_in_worker(item):
-    return read_document(item, _worker_registry)
-
-
 def read_documents(items: Iterable, registry: OutletRegistry, jobs: int = 1) -> Iterator:
     """``read_document`` over ``items``, in input order, on ``jobs`` processes.
 
@@ -274,7 +271,24 @@ def read_documents(items: Iterable, registry: OutletRegistry, jobs: int = 1) -> 
     language.wait_warm_up()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(registry,)) as pool:
-        yield from pool.map(_read_in_worker, itertools.chain(head, items), chunksize=4)
+        # Executor.map would submit every input at once (an archive's documents all held
+        # in the parent): a few chunks a worker are in flight instead.
+        pending: collections.deque = collections.deque()
+        for chunk in chunks(itertools.chain(head, items), READ_CHUNK):
+            pending.append(pool.submit(_read_chunk_in_worker, chunk))
+            if len(pending) >= READ_AHEAD * jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+# Documents a worker reads per task, and tasks in flight per worker (see read_documents).
+READ_CHUNK = 4
+READ_AHEAD = 8
+
+
+def _read_chunk_in_worker(items: list) -> list:
+    return [read_document(item, _worker_registry) for item in items]
 
 
 def ingest(
@@ -305,34 +319,36 @@ def ingest(
         if on_error:
             on_error(error)
 
-    batch: list[tuple[Article, list[Attribution], Fingerprints]] = []
+    # Documents are read, checked for repeated paragraphs and stored STORE_BATCH at a
+    # time (Store.batch: one commit, each article still whole or not at all), so that a
+    # large input is never held at once.
     documents = read_documents(_documents(inputs, stdin=stdin, fetch=fetch, on_note=on_note), registry, jobs)
-    for item in progress.track(documents, "ingest (read)"):
-        if isinstance(item, InputError):
-            fail(item)
-            continue
-        batch.append(item)
-    # An outlet's own furniture repeats across its articles (this batch and the archive).
-    articles = [article for article, _, _ in batch]
-    batch_ids = {a.id for a in articles}  # stored again: counted once, from the batch
-    segment.mark_repeated(
-        articles, lambda outlet, domain, keys: store.wording_counts(outlet, domain, keys, exclude=batch_ids)
-    )
-
-    # Document frequencies for incremental traces: changes summed over the batch and
+    # Document frequencies for incremental traces: changes summed over the input and
     # written in one statement at the end (a per-article upsert was a fifth of ingest).
     words: Counter[str] = Counter()
     counted = 0  # change in the number of articles the frequencies count
-    items = iter(progress.track(batch, "ingest (store)"))
+    stored: list[str] = []  # articles written by this ingest (added, replaced, duplicates)
     try:
-        # STORE_BATCH articles a commit (Store.batch): each is still stored whole or not at all.
-        while chunk := list(itertools.islice(items, STORE_BATCH)):
+        for chunk in chunks(progress.track(documents, "ingest"), STORE_BATCH):
+            batch = []
+            for item in chunk:
+                if isinstance(item, InputError):
+                    fail(item)
+                else:
+                    batch.append(item)
+            # An outlet's own furniture repeats across its articles: counted in this chunk
+            # and in the store (earlier chunks, the archive; not the old versions of these).
+            articles = [article for article, _, _ in batch]
+            ids = {a.id for a in articles}
+            segment.mark_repeated(
+                articles, lambda outlet, domain, keys: store.wording_counts(outlet, domain, keys, exclude=ids)
+            )
             done = IngestReport()
             chunk_words: Counter[str] = Counter()
             chunk_counted = 0
             try:
                 with store.batch("store articles"):
-                    for article, credits, fingerprints in chunk:
+                    for article, credits, fingerprints in batch:
                         change = _store_one(store, article, credits, fingerprints, done, fail)
                         if change is not None:
                             chunk_words.update(change[0])
@@ -346,10 +362,48 @@ def ingest(
             report.duplicates.update(done.duplicates)
             words.update(chunk_words)
             counted += chunk_counted
+            stored += done.added
+        change, change_counted = _settle_repeated(store, stored, fail)
+        words.update(change)
+        counted += change_counted
     finally:
         if store.indexed and (words or counted):
             store.change_word_counts(words, counted)
     return report
+
+
+def _settle_repeated(store: Store, ids: list[str], fail) -> tuple[Counter[str], int]:
+    """The repeated-paragraph check of ``ids`` (articles this ingest stored) once all of
+    them are stored: a chunk was checked against the chunks before it, so the first
+    prints of a template (and any label an old version of a later article swayed) are
+    settled here, as if the whole input had been checked at once. Returns the change to
+    the document frequencies. Only the few articles whose labels change are rewritten."""
+    change: Counter[str] = Counter()
+    counted = 0
+    for chunk in chunks(ids, 500):
+        wanted = segment.repeated_labels(store.paragraph_wordings(chunk), store.wording_counts)
+        if not wanted:
+            continue
+        chunk_change: Counter[str] = Counter()
+        chunk_counted = 0
+        try:
+            with store.batch("settle repeated paragraphs"):
+                for article in store.articles(sorted(wanted)):
+                    old_words = align.article_words(article)
+                    for p in article.paragraphs:
+                        p.boilerplate = wanted[article.id].get(p.index, p.boilerplate)
+                    fingerprints = Fingerprints.of(article)
+                    store.set_boilerplate(article, fingerprints.signatures)
+                    chunk_change.update(fingerprints.words)
+                    chunk_change.subtract(old_words)
+                    chunk_counted += bool(fingerprints.words) - bool(old_words)
+        except StoreError as exc:  # stored, with the labels of the check made chunk by chunk
+            for article_id in sorted(wanted):
+                fail(InputError(article_id, f"repeated paragraphs not settled: {exc}"))
+            continue
+        change.update(chunk_change)
+        counted += chunk_counted
+    return change, counted
 
 
 # Articles stored per commit (see Store.batch).

@@ -236,8 +236,39 @@ def mark_repeated(articles: list[Article], archive: ArchiveCounts | None = None)
             counts.update(archive(outlet, domain, set(counts)))
         for article, article_keys in zip(group, keys):
             for p, key in zip(article.paragraphs, article_keys):
-                if p.boilerplate is not None:
-                    continue
-                n = counts[key]
-                if n >= 3 or (n == 2 and len(p.text) < 200):
+                if p.boilerplate is None and _is_repeated(counts[key], len(p.text)):
                     p.boilerplate = "repeated"
+
+
+def _is_repeated(prints: int, length: int) -> bool:
+    """An outlet's template: a short paragraph it prints twice, any paragraph thrice."""
+    return prints >= 3 or (prints == 2 and length < 200)
+
+
+# A stored paragraph as ``repeated_labels`` reads it: (article id, outlet, domain,
+# paragraph index, wording key, boilerplate label, length in characters).
+StoredParagraph = tuple[str, str | None, str | None, int, int, str | None, int]
+
+
+def repeated_labels(paragraphs: list[StoredParagraph], count: ArchiveCounts) -> dict[str, dict[int, str | None]]:
+    """The labels ``mark_repeated`` gives stored paragraphs now that ``count`` (stored
+    prints per outlet, the paragraphs' own articles included) sees every print, where
+    they differ from the stored ones: {article id: {paragraph index: "repeated" or None}}.
+    Other labels (share, related, ...) stand; only "repeated" comes or goes."""
+    def group_of(outlet: str | None, domain: str | None):
+        return (outlet, None) if outlet else ((None, domain) if domain else None)
+
+    keys: dict[tuple, set[int]] = defaultdict(set)
+    for _, outlet, domain, _, key, label, _ in paragraphs:
+        if label in (None, "repeated") and (group := group_of(outlet, domain)) is not None:
+            keys[group].add(key)
+    counts = {group: count(group[0], group[1], wanted) for group, wanted in keys.items()}
+    changes: dict[str, dict[int, str | None]] = defaultdict(dict)
+    for article, outlet, domain, index, key, label, length in paragraphs:
+        group = group_of(outlet, domain)
+        if label not in (None, "repeated") or group is None:
+            continue
+        wanted_label = "repeated" if _is_repeated(counts[group].get(key, 0), length) else None
+        if wanted_label != label:
+            changes[article][index] = wanted_label
+    return dict(changes)

@@ -327,26 +327,61 @@ class Store:
             self._insert_rows("articles", [_article_row(article, digest)])
             self._insert_rows("paragraphs", [_paragraph_row(article, p) for p in article.paragraphs])
             self._insert_rows("attributions", [_attribution_row(a) for a in attributions])
-            self._insert_rows(
-                "fingerprints",
-                [
-                    {"article_id": article.id, "paragraph_index": int(index), "hashvalues": _hash_bytes(values)}
-                    for index, values in (fingerprints or {}).items()
-                ],
-            )
-            # The stored candidate index (see provenance.candidates): a lookup at trace time.
-            if self.indexed:
-                self._insert_bands(
-                    candidates.band_rows(
-                        candidates.Signature(article.id, int(index), values, day=candidates.day_of(article.published))
-                        for index, values in (fingerprints or {}).items()
-                        # A signature shorter than the bands (a test's) has no keys to store.
-                        if len(values) >= candidates.BANDS * candidates.ROWS
-                    )
-                )
+            self._insert_signatures(article, fingerprints or {})
         if twin:
             return AddResult("duplicate", article.id, twin[0])
         return AddResult("replaced" if stored else "added", article.id)
+
+    def _insert_signatures(self, article: Article, fingerprints: dict[int, np.ndarray]) -> None:
+        self._insert_rows(
+            "fingerprints",
+            [
+                {"article_id": article.id, "paragraph_index": int(index), "hashvalues": _hash_bytes(values)}
+                for index, values in fingerprints.items()
+            ],
+        )
+        # The stored candidate index (see provenance.candidates): a lookup at trace time.
+        if self.indexed:
+            self._insert_bands(
+                candidates.band_rows(
+                    candidates.Signature(article.id, int(index), values, day=candidates.day_of(article.published))
+                    for index, values in fingerprints.items()
+                    # A signature shorter than the bands (a test's) has no keys to store.
+                    if len(values) >= candidates.BANDS * candidates.ROWS
+                )
+            )
+
+    def set_boilerplate(self, article: Article, fingerprints: dict[int, np.ndarray]) -> None:
+        """Store the boilerplate labels ``article`` now has for its paragraphs, with the
+        signatures (and band keys) of its content paragraphs, ``fingerprints``, in place
+        of the old ones; its text, credits and analysis stay (ingest's settled check of
+        repeated paragraphs, see pipeline.ingest)."""
+        with self._transaction(f"relabel the paragraphs of {article.id}"):
+            self._db.conn.executemany(
+                "UPDATE paragraphs SET boilerplate = ? WHERE article_id = ? AND paragraph_index = ?",
+                [(p.boilerplate, article.id, int(p.index)) for p in article.paragraphs],
+            )
+            if self.indexed:
+                self._delete_bands([article.id])  # keys recomputed from the old fingerprints
+            self._db.execute("DELETE FROM fingerprints WHERE article_id = ?", [article.id])
+            self._insert_signatures(article, fingerprints)
+
+    @_reads("paragraphs")
+    def paragraph_wordings(self, article_ids: Iterable[str]) -> list[tuple]:
+        """(article id, outlet, domain, paragraph index, wording key, boilerplate label,
+        length) of every paragraph of those articles (segment.repeated_labels reads them)."""
+        wanted = sorted(set(article_ids))
+        rows: list[tuple] = []
+        for start in range(0, len(wanted), _QUERY_CHUNK):
+            chunk = wanted[start : start + _QUERY_CHUNK]
+            rows += self._db.execute(
+                "SELECT p.article_id, a.outlet, a.domain, p.paragraph_index, p.wording, p.boilerplate, "
+                "COALESCE(length(p.text), p.end_offset - p.start_offset) FROM paragraphs p "
+                f"JOIN articles a ON a.id = p.article_id WHERE p.article_id IN ({', '.join('?' * len(chunk))}) "
+                "ORDER BY p.article_id, p.paragraph_index",
+                chunk,
+            ).fetchall()
+        return rows
 
     def _insert_rows(self, table: str, rows: list[dict]) -> None:
         """INSERT rows that all have the keys of the first (column names) into ``table``."""

@@ -98,3 +98,76 @@ def test_work_items_keep_linked_articles_together_within_the_limit():
     assert {"a", "b", "c", "h"} in touched  # one component, whole
     big = streaming.work_items([(f"a{i}", f"a{i + 1}") for i in range(10)], limit=3)
     assert [len(item) for item in big] == [2, 2, 2, 2, 2]  # a chain cut every 3 articles
+
+
+def stored_state(store: Store):
+    """What ingest leaves that the analysis reads: labels, signatures, band keys, counts."""
+    db = store._db
+    return {
+        "paragraphs": db.execute(
+            "SELECT article_id, paragraph_index, boilerplate, wording FROM paragraphs ORDER BY 1, 2").fetchall(),
+        "fingerprints": db.execute("SELECT article_id, paragraph_index, hashvalues FROM fingerprints ORDER BY 1, 2").fetchall(),
+        "bands": db.execute(
+            "SELECT p.article_id, p.paragraph_index, b.key FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph "
+            "ORDER BY 1, 2, 3").fetchall(),
+        "vocabulary": db.execute("SELECT word, articles FROM vocabulary ORDER BY 1").fetchall(),
+        "articles": db.execute("SELECT articles FROM vocabulary_size").fetchall(),
+    }
+
+
+def write_furniture(folder: Path, prefix: str, lines: dict[str, int], outlet: str = "Daily Bugle") -> None:
+    """Articles of one outlet, each printing one of ``lines`` as its last paragraph, the
+    line's count of them; the stories themselves differ."""
+    rng = random.Random(len(prefix))
+    n = 0
+    for line, times in lines.items():
+        for _ in range(times):
+            story = " ".join(rng.choice(WORDS) for _ in range(30)) + "."
+            (folder / f"{prefix}{n:02d}.json").write_text(json.dumps(
+                {"title": f"{prefix} {n}", "text": f"{story}\n\n{line}", "outlet": outlet}), encoding="utf-8")
+            n += 1
+
+
+def test_ingest_in_small_chunks_stores_what_one_chunk_would(tmp_path, monkeypatch):
+    """Repeated paragraphs are found across chunks: the first prints of a template, read
+    before the later ones, get the label too, with their signatures, band keys and
+    document frequencies as a single-chunk ingest writes them."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_furniture(folder, "a", {"Follow us on the app for more updates.": 2,  # short, twice
+                                  "A long disclaimer that this outlet prints under its stories, " * 4: 3,
+                                  "Printed once only by this outlet, so still content here.": 1})
+    write_corpus(folder, n=12, seed=9)
+    states = {}
+    for size in (1000, 2):
+        monkeypatch.setattr(pipeline, "STORE_BATCH", size)
+        with Store(tmp_path / f"s{size}.db") as store:
+            report = pipeline.ingest([str(folder)], store)
+            assert not report.errors
+            states[size] = stored_state(store)
+            labels = {(a, i): b for a, i, b, _ in states[size]["paragraphs"]}
+    assert states[2] == states[1000]
+    repeated = sorted(a.rsplit("/", 1)[-1] for (a, i), b in labels.items() if b == "repeated")
+    assert [name for name in repeated if name.startswith("a")] == ["a00.json", "a01.json", "a02.json", "a03.json", "a04.json"]
+    assert len(repeated) > 5  # the generated stories' footers too
+
+
+def test_a_later_chunk_replacing_an_article_unmarks_what_its_old_version_swayed(tmp_path, monkeypatch):
+    """A short line printed by an outlet's old article and one new article counts twice
+    while the old version is stored; once a later chunk replaces it without the line, the
+    new article's line is content again."""
+    monkeypatch.setattr(pipeline, "STORE_BATCH", 1)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    line = "Follow us on the app for more updates."
+    write_furniture(folder, "b", {line: 1})  # b00: story + line
+    (folder / "z.json").write_text(json.dumps(
+        {"title": "z", "text": "An old story of the outlet with many words in it.\n\n" + line, "outlet": "Daily Bugle"}))
+    with Store(tmp_path / "s.db") as store:
+        pipeline.ingest([str(folder / "z.json")], store)
+        (folder / "z.json").write_text(json.dumps(
+            {"title": "z", "text": "The story rewritten, without the line, and with many words.", "outlet": "Daily Bugle"}))
+        pipeline.ingest([str(folder)], store)  # b00 (counted with the old z), then z replaced
+        labels = {a.rsplit("/", 1)[-1]: [p.boilerplate for p in store.article(a).paragraphs] for a in store.article_ids()}
+        assert labels["b00.json"] == [None, None]
+        assert store.fingerprints([str(folder / "b00.json")]).keys() == {(str(folder / "b00.json"), 0), (str(folder / "b00.json"), 1)}
