@@ -302,6 +302,30 @@ def prune(db_path: str | None, before: str) -> None:
     )
 
 
+@main.command("search-index")
+@_db_option(True)
+@click.option("--on/--off", "on", default=None,
+              help="Keep (build) or drop the full-text index. Without either: say whether it is kept.")
+def search_index(db_path: str | None, on: bool | None) -> None:
+    """The full-text index of titles and texts (what Datasette's search box uses).
+
+    It finds any run of 3 or more characters in every script, and takes about a third of
+    the file. An archive that is not searched can go without it: --off drops it and
+    shrinks the file, --on builds it again from every stored article.
+    """
+    with _open_store(db_path) as store:
+        if on is None:
+            click.echo(f"full-text index: {'kept' if store.full_text else 'dropped'} — {report.printable(store.path)}")
+            return
+        if store.read_only:
+            raise click.ClickException(f"{report.printable(store.path)} is read-only: nothing changed")
+        changed = store.set_full_text(on)
+        if changed and not on:
+            store.vacuum()
+    state = "kept" if on else "dropped"
+    click.echo(f"full-text index {state if changed else 'already ' + state} — {report.printable(store.path)}")
+
+
 @main.command()
 @_db_option(True)
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),

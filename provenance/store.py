@@ -1071,6 +1071,41 @@ class Store:
             for row in self._db.table("outlets").rows_where(order_by="rowid")
         ]
 
+    # The full-text index -----------------------------------------------------------------
+
+    @property
+    def full_text(self) -> bool:
+        """Does the database keep the full-text index of its articles (``articles_fts``)?"""
+        return self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'articles_fts'"
+        ).fetchone() is not None
+
+    def set_full_text(self, on: bool) -> bool:
+        """Keep (``on``) or drop the full-text index of titles and texts (FTS5 trigram,
+        migration 0004: about a third of a database file). Dropped, Datasette and
+        sqlite-utils' ``search`` find nothing and ingest writes no index; kept again, it is
+        rebuilt from every stored article. Returns whether anything changed; a file
+        shrinks only after ``vacuum``."""
+        if on == self.full_text:
+            return False
+        with self._transaction("keep the full-text index" if on else "drop the full-text index"):
+            if on:
+                for statement in _FULL_TEXT_DDL:
+                    self._db.execute(statement)
+                self._db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+            else:
+                for trigger in ("articles_ai", "articles_ad", "articles_au"):
+                    self._db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+                self._db.execute("DROP TABLE articles_fts")
+        return True
+
+    def vacuum(self) -> None:
+        """Rewrite the file without its free pages (after dropping an index)."""
+        try:
+            self._db.execute("VACUUM")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self._name()}: could not vacuum: {exc}") from exc
+
     # Reading the file with other tools ---------------------------------------------------
 
     @_reads("the table documentation")
@@ -1088,8 +1123,9 @@ class Store:
                 entry.setdefault("columns", {})[row[1]] = row[2]
             else:
                 entry["description"] = row[2]
-        tables["articles"].update(label_column="title", fts_table="articles_fts",
-                                  sort_desc="published")
+        tables["articles"].update(label_column="title", sort_desc="published")
+        if self.full_text:
+            tables["articles"]["fts_table"] = "articles_fts"
         tables["articles"]["facets"] = ["language", "outlet_name"]
         tables["outlets"]["label_column"] = "name"
         tables["edges"]["sort_desc"] = "confidence"
@@ -1297,3 +1333,17 @@ def _edge(row: dict) -> Edge:
         evidence=json.loads(row["evidence"]),
         alternatives=json.loads(row["alternatives"]),
     )
+
+
+# The full-text index as migration 0004 creates it (kept in step with it), for
+# ``set_full_text(True)`` on a database whose index was dropped.
+_FULL_TEXT_DDL = (
+    'CREATE VIRTUAL TABLE articles_fts USING FTS5 (title, text, content="articles", tokenize="trigram")',
+    "CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN "
+    "INSERT INTO articles_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text); END",
+    "CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN "
+    "INSERT INTO articles_fts (articles_fts, rowid, title, text) VALUES ('delete', old.rowid, old.title, old.text); END",
+    "CREATE TRIGGER articles_au AFTER UPDATE ON articles BEGIN "
+    "INSERT INTO articles_fts (articles_fts, rowid, title, text) VALUES ('delete', old.rowid, old.title, old.text); "
+    "INSERT INTO articles_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text); END",
+)

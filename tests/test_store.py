@@ -594,3 +594,41 @@ def test_wording_keys_of_an_older_database_are_computed_on_open(tmp_path, story)
     with Store(path) as store:
         rows = store._db.execute("SELECT paragraph_index, wording FROM paragraphs ORDER BY paragraph_index").fetchall()
         assert rows == [(p.index, segment.wording_key(p.text)) for p in story.paragraphs]
+
+
+def test_the_full_text_index_can_be_dropped_and_built_again(tmp_path):
+    """``search-index --off`` drops articles_fts and shrinks the file; articles stored
+    meanwhile are found once ``--on`` rebuilds it; Datasette's metadata follows."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from provenance.cli import main
+
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    path = tmp_path / "s.db"
+    runner = CliRunner()
+    assert runner.invoke(main, ["ingest", str(seeds), "--db", str(path)]).exit_code == 0
+    before = path.stat().st_size
+    done = runner.invoke(main, ["search-index", "--db", str(path), "--off"])
+    assert done.exit_code == 0 and "full-text index dropped" in done.output
+    assert path.stat().st_size < before * 0.8
+    late = tmp_path / "late.txt"
+    late.write_text("Harbour strike\n\nDockers in Antwerp walked out over the new Alibaba contract terms.\n")
+    assert runner.invoke(main, ["ingest", str(late), "--db", str(path)]).exit_code == 0
+    with Store(path) as store:
+        assert not store.full_text
+        assert "fts_table" not in store.datasette_metadata()["databases"]["s"]["tables"]["articles"]
+    assert "dropped" in runner.invoke(main, ["search-index", "--db", str(path)]).output
+    assert "already dropped" in runner.invoke(main, ["search-index", "--db", str(path), "--off"]).output
+    assert runner.invoke(main, ["search-index", "--db", str(path), "--on"]).exit_code == 0
+    with Store(path) as store:
+        assert store.full_text
+        found = {r[0] for r in store._db.execute(
+            "SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid WHERE articles_fts MATCH 'Antwerp'")}
+        assert found == {str(late)}
+        assert store._db.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'Alibaba'").fetchone()[0] >= 4
+        assert store.datasette_metadata()["databases"]["s"]["tables"]["articles"]["fts_table"] == "articles_fts"
+        # Kept in step again: a deletion leaves the index too.
+        store.add_article(make_article(str(late), ["Replaced: nothing about ports here at all."]), [])
+        assert not store._db.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'Antwerp'").fetchone()[0]
