@@ -15,7 +15,10 @@ with the mean |J_est - J_true| of each on the same pairs.
 
 ``--code DIR`` traces with the provenance package found in DIR (an older checkout, to
 compare before/after in the same run: timings on a shared machine are noisy, ratios are not).
-``--big`` adds 100,000 articles. Figures, not assertions.
+``--big`` adds 100,000 articles. Sizes from ``--file-from`` (20,001) on are traced as an
+archive is, through a database file (`trace --db`: ingest, then the streamed analysis with
+the default engine, DuckDB), in a table of their own: stages "ingest" and "analyse", the
+database's size per article. Figures, not assertions.
 """
 from __future__ import annotations
 
@@ -180,6 +183,41 @@ def run_stages(folder: str, jobs: int) -> dict:
 DB_SAMPLE = 1000
 
 
+def run_stages_file(folder: str, jobs: int) -> dict:
+    """Trace ``folder`` as `provenance trace --db FILE` does for an archive: ingest into a
+    database file (streamed, 200 articles a commit), then the analysis with the default
+    engine (DuckDB past 20,000 articles, streamed from the file: provenance/streaming.py)."""
+    from provenance import pipeline
+    from provenance.store import Store
+
+    seconds: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "archive.db"
+        with Store(path) as store:
+            start = time.perf_counter()
+            pipeline.ingest([folder], store, jobs=jobs)
+            seconds["ingest"] = time.perf_counter() - start
+            start = time.perf_counter()
+            matches, edges, _, _ = pipeline.analyse(store, crosslingual_embeddings=False, jobs=jobs)
+            seconds["analyse"] = time.perf_counter() - start
+            n_articles = store.article_count()
+            text_bytes = store._db.execute("SELECT SUM(length(CAST(text AS BLOB))) FROM articles").fetchone()[0]
+        db_kib = path.stat().st_size / 1024 / max(1, n_articles)
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "articles": n_articles,
+        "seconds": seconds,
+        "total": sum(seconds.values()),
+        "cpu": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
+        "peak_rss_mib": own.ru_maxrss / 1024,
+        "worker_peak_rss_mib": children.ru_maxrss / 1024,
+        "matches": len(matches),
+        "derived_edges": sum(1 for e in edges if e.kind in ("copy", "rewrite")),
+        "db_kib_per_article": db_kib,
+        "text_kib_per_article": text_bytes / 1024 / max(1, n_articles),
+    }
+
+
 def db_size(folder: str, jobs: int, registry) -> float:
     """KiB per article of a database file (`trace --db`: full-text, band and vocabulary
     indexes included) holding the first DB_SAMPLE articles of the corpus, analysed."""
@@ -201,7 +239,7 @@ def db_size(folder: str, jobs: int, registry) -> float:
         return path.stat().st_size / 1024 / max(1, count)
 
 
-def run_size(n: int, code: Path, jobs: int, memory_gb: float, tmp: Path) -> dict:
+def run_size(n: int, code: Path, jobs: int, memory_gb: float, tmp: Path, in_file: bool = False) -> dict:
     folder = tmp / f"corpus-{n}"
     if not folder.exists():
         write_corpus(folder, generate_articles(n))
@@ -212,7 +250,7 @@ def run_size(n: int, code: Path, jobs: int, memory_gb: float, tmp: Path) -> dict
 
     env = dict(os.environ, PYTHONPATH=str(code))
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(folder), "--jobs", str(jobs)],
+        [sys.executable, __file__, "--child-file" if in_file else "--child", str(folder), "--jobs", str(jobs)],
         cwd=str(code), env=env, capture_output=True, text=True, preexec_fn=cap_memory,
     )
     if out.returncode != 0:
@@ -313,14 +351,14 @@ def exponent(points: list[tuple[int, float]]) -> float | None:
 
 def print_table(label: str, results: list[dict], growth: bool = True) -> None:
     print(f"\n{label}")
-    stages = ("ingest", "load", "align", "lineage", "save")
+    stages = ("ingest", "load", "align", "lineage", "save", "analyse")
     print(f"  {'articles':>8} " + " ".join(f"{s:>8}" for s in stages)
           + f" {'total s':>8} {'cpu s':>7} {'peak MiB':>9} {'workers':>8} {'db KiB/art':>10} {'text KiB/art':>12} {'matches':>8} {'derived':>8}")
     for r in results:
         if "error" in r:
             print(f"  {r['articles']:>8} failed: {r['error']}")
             continue
-        print(f"  {r['articles']:>8} " + " ".join(f"{r['seconds'][s]:8.1f}" for s in stages)
+        print(f"  {r['articles']:>8} " + " ".join(f"{r['seconds'][s]:8.1f}" if s in r["seconds"] else f"{'-':>8}" for s in stages)
               + f" {r['total']:8.1f} {r['cpu']:7.1f} {r['peak_rss_mib']:9.0f} {r['worker_peak_rss_mib']:8.0f}"
               f" {r['db_kib_per_article']:10.1f} {r['text_kib_per_article']:12.1f} {r['matches']:8d} {r['derived_edges']:8d}")
     ok = [r for r in results if "error" not in r]
@@ -344,10 +382,17 @@ def main() -> None:
     parser.add_argument("--baseline-size", type=int, default=1000)
     parser.add_argument("--memory-gb", type=float, default=6.0, help="address-space limit per traced size")
     parser.add_argument("--skip-fingerprints", action="store_true")
+    parser.add_argument("--file-from", type=int, default=20001,
+                        help="sizes from this many articles are traced through a database file (`trace --db`: "
+                             "ingest, then the streamed analysis), as an archive is")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--child-file", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_stages(args.child, args.jobs)))
+        return
+    if args.child_file:
+        print(json.dumps(run_stages_file(args.child_file, args.jobs)))
         return
     sys.path.insert(0, str(REPO))
     sizes = sorted(set(args.sizes + ([100000] if args.big else [])))
@@ -362,14 +407,18 @@ def main() -> None:
             if "error" not in old and "error" not in new:
                 print(f"  after/before: time {new['total'] / old['total']:.2f}, cpu {new['cpu'] / old['cpu']:.2f}, "
                       f"peak memory {new['peak_rss_mib'] / old['peak_rss_mib']:.2f}")
-        results = []
-        for n in sizes:
-            result = run_size(n, args.code, args.jobs, args.memory_gb, Path(tmp))
-            results.append(result)
-            print(f"  ... {n} articles: " + (result.get("error") or f"{result['total']:.1f} s"), file=sys.stderr)
-            if "error" in result:
-                break  # a bigger size would fail the same way
-        print_table(f"traced with {args.code} (--no-embeddings, jobs={args.jobs})", results)
+        for in_file, chosen in ((False, [n for n in sizes if n < args.file_from]),
+                                (True, [n for n in sizes if n >= args.file_from])):
+            results = []
+            for n in chosen:
+                result = run_size(n, args.code, args.jobs, args.memory_gb, Path(tmp), in_file)
+                results.append(result)
+                print(f"  ... {n} articles: " + (result.get("error") or f"{result['total']:.1f} s"), file=sys.stderr)
+                if "error" in result:
+                    break  # a bigger size would fail the same way
+            if results:
+                how = "through a database file, default engine" if in_file else "in memory"
+                print_table(f"traced with {args.code} {how} (--no-embeddings, jobs={args.jobs})", results)
 
 
 if __name__ == "__main__":
