@@ -115,21 +115,12 @@ def work_items(pairs: list[tuple[str, str]], limit: int | None = None) -> list[l
     where they fit: components in the order of their first pair, small ones packed
     together."""
     limit = ITEM_ARTICLES if limit is None else limit
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    components = _Components()
     for a, b in pairs:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+        components.link(a, b)
     by_component: dict[str, list[int]] = defaultdict(list)
     for index, (a, _) in enumerate(pairs):
-        by_component[root(a)].append(index)
+        by_component[components.root(a)].append(index)
     items: list[list[int]] = []
     current: list[int] = []
     held: set[str] = set()
@@ -145,6 +136,25 @@ def work_items(pairs: list[tuple[str, str]], limit: int | None = None) -> list[l
     if current:
         items.append(current)
     return items
+
+
+class _Components:
+    """Union-find over article ids: the connected components pairs of them make."""
+
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+
+    def root(self, x: str) -> str:
+        parent = self._parent
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]  # path halving
+            x = parent[x]
+        return x
+
+    def link(self, a: str, b: str) -> None:
+        ra, rb = self.root(a), self.root(b)
+        if ra != rb:
+            self._parent[max(ra, rb)] = min(ra, rb)
 
 
 # What forked workers read: (database path, pairs, vocabulary); each opens its own Store.
@@ -221,28 +231,19 @@ def _verify_item(store: Store, pairs, item: list[int], vocabulary) -> list[tuple
 def _lineage(store: Store, matches: list[Match], registry: OutletRegistry) -> list[Edge]:
     """``lineage.build_forest`` per connected component of derived matches, a batch of
     whole components (and articles matched by none) at a time; edges by child, as there."""
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    components = _Components()
     for m in matches:
         if m.kind in DERIVED_KINDS:
-            ra, rb = root(m.a), root(m.b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+            components.link(m.a, m.b)
     members: dict[str, list[str]] = defaultdict(list)
     for article_id in store.article_ids():
-        members[root(article_id)].append(article_id)
+        members[components.root(article_id)].append(article_id)
     # Each component's derived matches, in the order of ``matches`` (build_forest breaks
     # ties in the order it meets candidates).
     derived: dict[str, list[Match]] = defaultdict(list)
     for m in matches:
         if m.kind in DERIVED_KINDS:
-            derived[root(m.a)].append(m)
+            derived[components.root(m.a)].append(m)
     edges: list[Edge] = []
     batch: list[str] = []
     roots: list[str] = []
