@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -131,45 +131,6 @@ def find_translations(
                 match.evidence.append(fallback)
             return matches
     return _find_with_anchors(docs, candidates)
-
-
-def translations_by_anchors(
-    batches: Iterable[list[Article]], read: Callable[[list[str]], list[Article]], jobs: int = 1,
-    batch_articles: int = 1_000,
-) -> list[Match]:
-    """``find_translations`` without an embedder over a corpus too large to hold: the
-    articles come in ``batches`` (in corpus order); only each one's language and anchor
-    keys are kept to find the candidates, and ``read(ids)`` reads the candidates' articles
-    again, ``batch_articles`` at a time, to verify them. The same matches in the same order
-    (verification by anchors looks at the two articles only)."""
-    ids: list[str] = []
-    light: list[_Doc] = []
-    for batch in batches:
-        for doc in _prepare_all(batch, jobs):
-            if doc is not None:
-                ids.append(doc.article.id)
-                light.append(_Doc(None, doc.language, [], doc.content_chars, doc.keys))  # type: ignore[arg-type]
-    if len({_base_language(d.language) for d in light}) < 2:
-        return []
-    pairs = sorted(_anchor_candidates(light))
-    del light
-    found: list[tuple[tuple[int, int], Match]] = []
-    start = 0
-    while start < len(pairs):  # consecutive pairs whose articles fit in one read
-        wanted: set[int] = set()
-        end = start
-        while end < len(pairs) and len(wanted | set(pairs[end])) <= max(2, batch_articles):
-            wanted |= set(pairs[end])
-            end += 1
-        docs = {}
-        for article in read([ids[i] for i in sorted(wanted)]):
-            docs[article.id] = _prepare(article)
-        for i, j in pairs[start:end]:
-            match = _verify(docs[ids[i]], docs[ids[j]], None)
-            if match is not None:
-                found.append(((i, j), match))
-        start = end
-    return [m for _, m in found]
 
 
 def _find_with_anchors(docs: list[_Doc], candidates: set[tuple[int, int]]) -> list[Match]:

@@ -11,10 +11,8 @@ here instead, holding a bounded part of the archive at a time:
    ITEM_ARTICLES articles, articles linked by candidates kept together; a work item's
    articles are read from the file, aligned (``align.compare``) and let go. With ``jobs``
    > 1, forked workers each read the file through their own connection;
-3. translations: searched only when the store holds more than one language. By anchors
-   alone the articles are read in batches, only their anchor keys kept to find the
-   candidates, which are read again to be verified; with embeddings every article is
-   read, as the openings are compared over the whole corpus;
+3. translations: searched only when the store holds more than one language (every
+   article is then read, as ``crosslingual.find_translations`` needs them all);
 4. lineage: ``lineage.build_forest`` per connected component of derived matches (a
    branching never links two of them, outlet parents have no parent of their own),
    LINEAGE_ARTICLES articles at a time; the outlets are those of the whole store.
@@ -74,14 +72,9 @@ def analyse_stored(
     matches = _verify(store, pairs, align.Vocabulary.from_counts(size, df), notes, jobs, progress)
     languages, undetected = store.languages()
     if languages >= 2 or (languages and undetected):
-        embedder = load_embedder()
-        if embedder is None:  # anchors alone look at two articles at a time: read in batches
-            batches = (store.articles(ids) for ids in chunks(store.article_ids(), LINEAGE_ARTICLES))
-            matches += crosslingual.translations_by_anchors(batches, store.articles, jobs, ITEM_ARTICLES)
-        else:  # openings are compared over the whole corpus: every article is read
-            articles = store.articles()
-            matches += crosslingual.find_translations(articles, embedder=embedder, cache=store, jobs=jobs)
-            del articles
+        articles = store.articles()
+        matches += crosslingual.find_translations(articles, embedder=load_embedder(), cache=store, jobs=jobs)
+        del articles
     edges = _lineage(store, matches, registry)
     outlets = lineage.outlets_of(store.publishers(), store.attributions(), edges, registry)
     return matches, edges, outlets
