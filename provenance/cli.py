@@ -425,15 +425,17 @@ def _stored_result(db_path: str | None, refresh: bool, jobs: int = 1) -> pipelin
         # A read-only database is analysed in a copy in memory: read, never written.
         store = stored.in_memory_copy() if stored.read_only else stored
         with store:
-            if refresh or (store.article_count() and not store.edges() and not store.matches()):
+            edges, matches = ([], []) if refresh else (store.edges(), store.matches())
+            if refresh or (store.article_count() and not edges and not matches):
                 _, _, _, method = pipeline.analyse(store, jobs=jobs)
+                edges, matches = store.edges(), store.matches()
             # Read after the analysis: an archive's articles are not held while it runs.
             result = pipeline.TraceResult(
                 articles=stored.articles(),
                 outlets=store.outlets(),
                 attributions=store.attributions(),
-                matches=store.matches(),
-                edges=store.edges(),
+                matches=matches,
+                edges=edges,
                 method=method or "as stored",
             )
     return result

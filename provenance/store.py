@@ -722,10 +722,7 @@ class Store:
             "JOIN articles a ON a.id = f.article_id ORDER BY f.article_id, f.paragraph_index"
         )
         while rows := cursor.fetchmany(chunk):
-            yield [
-                candidates.Signature(article, index, _hash_values(blob), day=candidates.day_of(published))
-                for article, index, published, blob in rows
-            ]
+            yield [_signature(row) for row in rows]
 
     @_reads("fingerprints")
     def unbanded_signatures(self) -> list[candidates.Signature]:
@@ -738,10 +735,7 @@ class Store:
             "WHERE b.id IS NULL AND f.article_id NOT IN (SELECT article_id FROM decisions) "
             "ORDER BY f.article_id, f.paragraph_index"
         ).fetchall()
-        signatures = [
-            candidates.Signature(article, index, _hash_values(blob), day=candidates.day_of(published))
-            for article, index, published, blob in rows
-        ]
+        signatures = [_signature(row) for row in rows]
         return [s for s in signatures if len(s.hashvalues) >= candidates.BANDS * candidates.ROWS]
 
     @_reads("articles")
@@ -1257,6 +1251,12 @@ def _paragraph_row(article: Article, paragraph: Paragraph) -> dict:
         "boilerplate": paragraph.boilerplate,
         "wording": segment.wording_key(paragraph.text),
     }
+
+
+def _signature(row: tuple) -> candidates.Signature:
+    """A Signature from a row (article id, paragraph index, published, hashvalues blob)."""
+    article, index, published, blob = row
+    return candidates.Signature(article, index, _hash_values(blob), day=candidates.day_of(published))
 
 
 def _use_wal(db: sqlite_utils.Database) -> None:
