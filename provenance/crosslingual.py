@@ -3,6 +3,10 @@
 1. Candidates, cheaply: an inverted index over language-independent anchors (numbers,
    dates, names; keys in too many articles are dropped) and, when an embedder is
    available, the nearest cross-language neighbours of each article's lead paragraph.
+   Only a small profile of each article (``ArticleProfile``: language, hashed anchor keys,
+   opening) is held for this; ``search`` reads the corpus through a ``TranslationCorpus``,
+   so a database can hand it over a batch at a time and the pairs' articles a group at a
+   time for step 2 (``find_translations`` holds them all, as a folder's trace does).
 2. Verification: paragraphs are scored by anchor agreement first; a pair the anchors do
    not verify, when a model is available, is scored again by embedding cosine turned into
    a margin against each side's nearest neighbours, as in bitext mining. Only those
@@ -19,12 +23,14 @@ paragraph, not a substring of it).
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 
@@ -37,6 +43,7 @@ from .models import Article, Match, Paragraph, ParagraphPair, Span
 MIN_PARAGRAPH_SIZE = 4  # words (or CJK characters / 2): shorter ones carry no signal
 MAX_KEY_DOC_SHARE = 0.01  # an anchor key in more than 1% of articles is not selective
 MIN_KEY_DOCS_CUTOFF = 20  # ...but small corpora keep every key
+MAX_KEY_DOCS = 200  # ...and in large ones no key in more articles counts (its pairs grow as its square)
 MIN_SHARED_KEYS = 2  # anchor keys two articles must share to become candidates...
 MIN_KEY_OVERLAP = 0.3  # ...and this share of the keys of the one with fewer
 MAX_PARTNERS = 20  # candidate partners per article from the anchor index
@@ -46,6 +53,7 @@ LEAD_NEIGHBOURS = 2  # ...or mutual near neighbours (per language) that also sha
 # Openings this close are copies of one text (a reprint, a syndicated copy): as neighbours
 # they count once, so that three copies of a translation do not crowd out its original.
 SAME_OPENING_COSINE = 0.97
+BLOCK_CELLS = 1 << 24  # similarities computed at once between openings (64 MiB of float32)
 MAX_OPENINGS_SCANNED = 64  # nearest openings looked at per article for those neighbours
 MARGIN_NEIGHBOURS = 4  # k of the k-nearest-neighbour margin
 MIN_MARGIN = 1.02  # cosine must beat the mean of the k best of both sides by 2%
@@ -82,7 +90,9 @@ class _Unit:
 
 
 @dataclass
-class _Doc:
+class PreparedArticle:
+    """An article as translation search reads it: its paragraphs with their anchors."""
+
     article: Article
     language: str
     units: list[_Unit]
@@ -113,65 +123,170 @@ def find_translations(
     languages = {_base_language(x) for a in articles if (x := a.language or _majority_language(a))}
     if len(languages) < 2:
         return []  # one language: nothing to translate, and nothing to embed
-    docs = [d for d in _prepare_all(articles, jobs) if d is not None]
-    if len({_base_language(d.language) for d in docs}) < 2:
+    return search(_HeldCorpus(prepare_articles(articles, jobs)), embedder=embedder, cache=cache, new=new)
+
+
+class TranslationCorpus(Protocol):
+    """Where ``search`` reads the corpus: every article once, as an ``ArticleProfile``, a
+    batch at a time, to find candidates; then, for verification, the prepared articles
+    (``prepare_articles``) of a list of pairs, a group of pairs at a time. Held in memory,
+    that is one batch and one group; a database holds a bounded part at a time
+    (provenance/streaming.py)."""
+
+    def profiles(self, with_opening: bool) -> Iterator[list[ArticleProfile]]:
+        """``profile`` of every article that has a language, in corpus order (pairs and
+        matches follow it), a batch at a time."""
+        ...
+
+    def groups(self, pairs: list[tuple[str, str]]) -> Iterator[tuple[list[int], dict[str, PreparedArticle]]]:
+        """Indexes into ``pairs`` (article id pairs), each once, with the prepared articles
+        those pairs name."""
+        ...
+
+
+class _HeldCorpus:
+    def __init__(self, docs: list[PreparedArticle]) -> None:
+        self._docs = docs
+
+    def profiles(self, with_opening: bool) -> Iterator[list[ArticleProfile]]:
+        yield [profile(d, with_opening) for d in self._docs]
+
+    def groups(self, pairs: list[tuple[str, str]]) -> Iterator[tuple[list[int], dict[str, PreparedArticle]]]:
+        if pairs:
+            wanted = {x for pair in pairs for x in pair}
+            yield list(range(len(pairs))), {d.article.id: d for d in self._docs if d.article.id in wanted}
+
+
+@dataclass
+class ArticleProfile:
+    """What candidate search keeps of an article: its id and base language, its anchor keys
+    as sorted 64-bit hashes (all of them, and those that are numbers or dates), and the
+    texts of its opening when openings are to be embedded."""
+
+    id: str
+    language: str
+    keys: np.ndarray
+    numbers: np.ndarray
+    opening: list[str]
+
+
+def _key_hashes(keys: Iterable[str]) -> np.ndarray:
+    return np.unique(np.fromiter(
+        (int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "little", signed=True) for k in keys),
+        dtype=np.int64,
+    ))
+
+
+def profile(doc: PreparedArticle, with_opening: bool) -> ArticleProfile:
+    """The ``ArticleProfile`` of a prepared article (its opening only ``with_opening``)."""
+    opening = [u.paragraph.text for u in doc.units if not u.related][:OPENING_PARAGRAPHS] if with_opening else []
+    return ArticleProfile(
+        doc.article.id,
+        _base_language(doc.language),
+        _key_hashes(doc.keys),
+        _key_hashes(k for k in doc.keys if not k.startswith("name:")),
+        opening,
+    )
+
+
+def search(
+    corpus: TranslationCorpus,
+    *,
+    embedder: Embedder | None = None,
+    cache: EmbeddingCache | None = None,
+    new: Collection[str] | None = None,
+) -> list[Match]:
+    """``find_translations`` over a corpus read through ``corpus``: what is held of the
+    whole corpus at once is one ``ArticleProfile`` per article (and one opening vector with
+    an embedder); the articles themselves are read a batch, then a group, at a time."""
+    profiles: list[ArticleProfile] = []
+    batch_ends: list[int] = []
+    for batch in corpus.profiles(embedder is not None):
+        profiles += batch
+        batch_ends.append(len(profiles))
+    if len({p.language for p in profiles}) < 2:
         return []
-    fresh = None if new is None else {i for i, d in enumerate(docs) if d.article.id in new}
-    candidates = _anchor_candidates(docs)
+    ids = [p.id for p in profiles]
+    fresh = None if new is None else {i for i, x in enumerate(ids) if x in new}
+    candidates = _anchor_candidates(profiles)
     if fresh is not None:
         candidates = {(i, j) for i, j in candidates if i in fresh or j in fresh}
     if embedder is not None:
         try:
-            return _find_with_embeddings(docs, candidates, embedder, cache, fresh)
+            lead = _lead_candidates(profiles, batch_ends, embedder, cache)
+            return _find_with_embeddings(corpus, ids, profiles, candidates, lead, embedder, cache, fresh)
         except EmbeddingError as exc:
             # The model failed (corrupt install, out of memory): anchors still give an answer.
             fallback = f"embedding model failed ({exc}); decided by anchors alone"
-            matches = _find_with_anchors(docs, candidates)
+            matches = _find_with_anchors(corpus, ids, candidates)
             for match in matches:
                 match.evidence.append(fallback)
             return matches
-    return _find_with_anchors(docs, candidates)
+    return _find_with_anchors(corpus, ids, candidates)
 
 
-def _find_with_anchors(docs: list[_Doc], candidates: set[tuple[int, int]]) -> list[Match]:
-    return [m for i, j in sorted(candidates) if (m := _verify(docs[i], docs[j], None)) is not None]
+def _in_groups(corpus: TranslationCorpus, ids: list[str], pairs: list[tuple[int, int]]):
+    """(pair, its two prepared articles) for each of ``pairs``, a group read at a time."""
+    for indexes, docs in corpus.groups([(ids[i], ids[j]) for i, j in pairs]):
+        for k in indexes:
+            i, j = pairs[k]
+            yield (i, j), docs[ids[i]], docs[ids[j]]
+
+
+def _find_with_anchors(corpus: TranslationCorpus, ids: list[str], candidates: set[tuple[int, int]]) -> list[Match]:
+    found = {pair: m for pair, a, b in _in_groups(corpus, ids, sorted(candidates)) if (m := _verify(a, b, None))}
+    return [found[pair] for pair in sorted(found)]
 
 
 def _find_with_embeddings(
-    docs: list[_Doc],
+    corpus: TranslationCorpus,
+    ids: list[str],
+    profiles: list[ArticleProfile],
     candidates: set[tuple[int, int]],
+    lead: tuple[set[tuple[int, int]], set[tuple[int, int]]],
     embedder: Embedder,
     cache: EmbeddingCache | None,
     fresh: set[int] | None = None,
 ) -> list[Match]:
     # Anchors alone never verified a false pair on the dev data: a pair they verify keeps
     # their answer, and only the rest is embedded (the model is the slow part).
-    found = {(i, j): m for i, j in sorted(candidates) if (m := _verify(docs[i], docs[j], None))}
+    found: dict[tuple[int, int], Match] = {}
     # Embed the rest only where worth it: anchors line up in order over part of the text,
     # or the two openings stand out as each other's cross-language neighbours.
-    promising = {(i, j) for i, j in candidates - found.keys() if _anchor_prefilter(docs[i], docs[j])}
-    standout, mutual = _lead_candidates(docs, embedder, cache)
+    promising = set()
+    for pair, a, b in _in_groups(corpus, ids, sorted(candidates)):
+        if match := _verify(a, b, None):
+            found[pair] = match
+        elif _anchor_prefilter(a, b):
+            promising.add(pair)
+    standout, mutual = lead
     # In a dense neighbourhood (many articles on one story) a translation's opening may not
     # stand out; being mutual near neighbours plus sharing anchors is then enough to check.
     promising |= {
         (i, j) for i, j in standout | (mutual & candidates)
-        if (i, j) not in found and not _numbers_disagree(docs[i], docs[j])
+        if (i, j) not in found and not _numbers_disagree(profiles[i], profiles[j])
     }
     if fresh is not None:
         promising = {(i, j) for i, j in promising if i in fresh or j in fresh}
-    needed = sorted({i for pair in promising for i in pair})
     # Vectors are per article and cached, a check per pair is cheap: once both sides of an
     # anchor candidate are embedded anyway, check that pair too (an original whose nearest
     # neighbours are its own reprints and same-story reports is found this way).
-    embedded = set(needed)
+    embedded = {i for pair in promising for i in pair}
     promising |= {
         (i, j) for i, j in candidates - found.keys()
-        if i in embedded and j in embedded and not _numbers_disagree(docs[i], docs[j])
+        if i in embedded and j in embedded and not _numbers_disagree(profiles[i], profiles[j])
     }
-    # Related-article teasers are aligned by anchors only: they never decide anything.
-    texts = [u.paragraph.text for i in needed for u in docs[i].units if not u.related]
-    vectors = embed_cached(texts, embedder, cache)
-    found |= {(i, j): m for i, j in promising if (m := _verify(docs[i], docs[j], vectors))}
+    position = {x: i for i, x in enumerate(ids)}
+    pairs = sorted(promising)
+    for indexes, docs in corpus.groups([(ids[i], ids[j]) for i, j in pairs]):
+        # A group's articles are embedded in one call. Related-article teasers are aligned
+        # by anchors only: they never decide anything.
+        texts = [u.paragraph.text for x in sorted(docs, key=position.__getitem__) for u in docs[x].units if not u.related]
+        vectors = embed_cached(texts, embedder, cache)
+        for k in indexes:
+            i, j = pairs[k]
+            if match := _verify(docs[ids[i]], docs[ids[j]], vectors):
+                found[(i, j)] = match
     return [found[pair] for pair in sorted(found)]
 
 
@@ -187,14 +302,15 @@ PARALLEL_MIN_ARTICLES = 500
 _prepare_state: list[Article] | None = None  # what forked workers read (copy-on-write)
 
 
-def _prepare_all(articles: list[Article], jobs: int) -> list[_Doc | None]:
-    """``_prepare`` of each article, in order; the anchor extraction (regexes over every
-    paragraph, the slow part) on ``jobs`` forked processes when there are enough."""
+def prepare_articles(articles: list[Article], jobs: int = 1) -> list[PreparedArticle]:
+    """The articles that have a language, prepared for translation search (paragraphs with
+    their anchors), in order; the anchor extraction (regexes over every paragraph, the slow
+    part) on ``jobs`` forked processes when there are enough."""
     import multiprocessing
 
     global _prepare_state
     if jobs <= 1 or len(articles) < PARALLEL_MIN_ARTICLES or "fork" not in multiprocessing.get_all_start_methods():
-        return [_prepare(a) for a in articles]
+        return [d for a in articles if (d := prepare_article(a)) is not None]
     from concurrent.futures import ProcessPoolExecutor
 
     from . import language as language_id
@@ -207,15 +323,21 @@ def _prepare_all(articles: list[Article], jobs: int) -> list[_Doc | None]:
     finally:
         _prepare_state = None
     # Rebuilt around the caller's own Article and Paragraph objects, not pickled copies.
-    return [_prepare(a, anchors) if anchors is not None else None for a, anchors in zip(articles, found)]
+    return [prepare_article(a, anchors) for a, anchors in zip(articles, found) if anchors is not None]
 
 
 def _anchors_in_worker(i: int):
-    doc = _prepare(_prepare_state[i])
+    return unit_anchors(_prepare_state[i])
+
+
+def unit_anchors(article: Article) -> list[list[Anchor]] | None:
+    """The anchors ``prepare_article`` extracts, one list per unit (None: no language), to
+    be handed to it from another process."""
+    doc = prepare_article(article)
     return None if doc is None else [u.anchors for u in doc.units]
 
 
-def _prepare(article: Article, anchors: list[list[Anchor]] | None = None) -> _Doc | None:
+def prepare_article(article: Article, anchors: list[list[Anchor]] | None = None) -> PreparedArticle | None:
     """The article's paragraphs with their anchors (``anchors``: those a worker extracted,
     one list per unit in order)."""
     language = article.language or _majority_language(article)
@@ -235,7 +357,7 @@ def _prepare(article: Article, anchors: list[list[Anchor]] | None = None) -> _Do
             continue
         found = next(given) if given is not None else extract_anchors(p.text, p.language or language)
         units.append(_Unit(p, p.boilerplate == "related", found, _size(p.text)))
-    doc = _Doc(article, language, units, content_chars)
+    doc = PreparedArticle(article, language, units, content_chars)
     doc.keys = set().union(*(anchor_keys(u.anchors) for u in units if not u.related)) if units else set()
     return doc
 
@@ -252,23 +374,23 @@ def _base_language(language: str) -> str:
     return language.split("-")[0].lower()
 
 
-def _anchor_candidates(docs: list[_Doc]) -> set[tuple[int, int]]:
+def _anchor_candidates(profiles: list[ArticleProfile]) -> set[tuple[int, int]]:
     """Pairs in different languages sharing selective anchor keys (inverted index).
 
     Each key held by 2..cutoff articles gives its pairs in different languages a weight of
-    1 / (articles holding it); the pairs and their sums are numpy arrays (a dict entry per
-    pair was the peak memory of a 20,000-article trace)."""
-    n = len(docs)
-    key_of = {key: k for k, key in enumerate(sorted(set().union(*(d.keys for d in docs))))}
-    held = [(key_of[key], i) for i, doc in enumerate(docs) for key in doc.keys]
-    if not held:
+    1 / (articles holding it); the keys, pairs and their sums are numpy arrays (a dict entry
+    per pair was the peak memory of a 20,000-article trace)."""
+    n = len(profiles)
+    key_count = np.array([len(p.keys) for p in profiles], dtype=np.int64)
+    if not key_count.sum():
         return set()
-    keys, members = (np.array(column, dtype=np.int64) for column in zip(*held))
+    keys = np.concatenate([p.keys for p in profiles])
+    members = np.repeat(np.arange(n, dtype=np.int64), key_count)
     order = np.lexsort((members, keys))  # by key, then article: pairs come out as i < j
     keys, members = keys[order], members[order]
-    cutoff = max(MIN_KEY_DOCS_CUTOFF, int(MAX_KEY_DOC_SHARE * n))
+    cutoff = min(MAX_KEY_DOCS, max(MIN_KEY_DOCS_CUTOFF, int(MAX_KEY_DOC_SHARE * n)))
     language_of: dict[str, int] = {}
-    base = np.array([language_of.setdefault(_base_language(d.language), len(language_of)) for d in docs])
+    base = np.array([language_of.setdefault(p.language, len(language_of)) for p in profiles])
     codes, weights = [np.empty(0, dtype=np.int64)], [np.empty(0)]
 
     def across_languages(i: np.ndarray, j: np.ndarray, size: int) -> None:
@@ -277,15 +399,18 @@ def _anchor_candidates(docs: list[_Doc]) -> set[tuple[int, int]]:
         weights.append(np.full(int(different.sum()), 1.0 / size))
 
     bucket_groups(keys, members, cutoff, across_languages)
+    del keys, members
     pairs, inverse = np.unique(np.concatenate(codes), return_inverse=True)
     shared_weight = np.bincount(inverse, weights=np.concatenate(weights), minlength=len(pairs))
     shared_count = np.bincount(inverse, minlength=len(pairs))
-    key_count = np.array([len(d.keys) for d in docs])
+    del codes, weights, inverse
     first, second = pairs // n, pairs % n
     fewer = np.minimum(key_count[first], key_count[second])
     kept = (shared_count >= MIN_SHARED_KEYS) & (shared_count >= MIN_KEY_OVERLAP * fewer)
     partners: dict[int, list[tuple[float, int]]] = defaultdict(list)
-    for i, j, weight in zip(first[kept].tolist(), second[kept].tolist(), shared_weight[kept].tolist()):
+    # Weights are rounded so that sums made in another order (another key order) rank alike.
+    rounded = np.round(shared_weight[kept], 9)
+    for i, j, weight in zip(first[kept].tolist(), second[kept].tolist(), rounded.tolist()):
         partners[i].append((weight, j))
         partners[j].append((weight, i))
     result = set()
@@ -295,7 +420,7 @@ def _anchor_candidates(docs: list[_Doc]) -> set[tuple[int, int]]:
     return result
 
 
-def _anchor_prefilter(a: _Doc, b: _Doc) -> bool:
+def _anchor_prefilter(a: PreparedArticle, b: PreparedArticle) -> bool:
     """Anchors aligned in order cover at least half the coverage a translation needs."""
     alignment = _align_anchors(a, b, _anchor_similarity(a, b))
     pairs = [(i, j) for i, j, _, _ in alignment.pairs] + alignment.filled
@@ -304,58 +429,72 @@ def _anchor_prefilter(a: _Doc, b: _Doc) -> bool:
     return small_cov >= MIN_COVERAGE / 2 and alignment.in_order >= MIN_IN_ORDER
 
 
-def _numbers_disagree(a: _Doc, b: _Doc) -> bool:
+def _numbers_disagree(a: ArticleProfile, b: ArticleProfile) -> bool:
     """A translation keeps its numbers and dates: when the side with fewer of them has at
     least MIN_NUMBERS_TO_VETO and under half recur in the other, the pair is not one."""
-    na = {k for k in a.keys if not k.startswith("name:")}
-    nb = {k for k in b.keys if not k.startswith("name:")}
-    fewer = na if len(na) <= len(nb) else nb
-    if len(fewer) < MIN_NUMBERS_TO_VETO:
+    fewer = min(len(a.numbers), len(b.numbers))
+    if fewer < MIN_NUMBERS_TO_VETO:
         return False
-    return len(na & nb) / len(fewer) < 0.5
+    return len(np.intersect1d(a.numbers, b.numbers, assume_unique=True)) / fewer < 0.5
 
 
 def _lead_candidates(
-    docs: list[_Doc], embedder: Embedder, cache: EmbeddingCache | None
+    profiles: list[ArticleProfile], batch_ends: list[int], embedder: Embedder, cache: EmbeddingCache | None
 ) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
     """Pairs by their openings (one vector per article, so the cost stays linear in the
     corpus): those closer than their other cross-language neighbours by MIN_MARGIN, and
     those among each other's LEAD_NEIGHBOURS nearest."""
     # The opening = mean of the first two content paragraphs; their vectors are cached and
-    # reused if the article goes on to verification.
-    openings = [[u.paragraph.text for u in doc.units if not u.related][:OPENING_PARAGRAPHS] for doc in docs]
-    have = [i for i, texts in enumerate(openings) if texts]
-    if len(have) < 2:
+    # reused if the article goes on to verification. Embedded a corpus batch at a time.
+    if sum(1 for p in profiles if p.opening) < 2:
         return set(), set()
-    vectors = embed_cached([t for i in have for t in openings[i]], embedder, cache)
-    matrix = np.vstack([np.mean([vectors[text_key(t)] for t in openings[i]], axis=0) for i in have])
+    have: list[int] = []
+    rows: list[np.ndarray] = []
+    start = 0
+    for end in batch_ends:
+        batch = [i for i in range(start, end) if profiles[i].opening]
+        start = end
+        if not batch:
+            continue
+        vectors = embed_cached([t for i in batch for t in profiles[i].opening], embedder, cache)
+        have += batch
+        rows += [np.mean([vectors[text_key(t)] for t in profiles[i].opening], axis=0) for i in batch]
+    matrix = np.vstack(rows)
+    del rows
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     # Ratio margin over the k nearest cross-language openings, as in bitext mining: the
     # opening of a translation stands out, same-story openings merely resemble each other.
-    languages = np.array([_base_language(docs[i].language) for i in have])
+    languages = np.array([profiles[i].language for i in have])
     k = min(MARGIN_NEIGHBOURS, len(have) - 1)
     knn = np.ones(len(have))
     nearest: list[set[int]] = []
-    blocks = []
-    for start in range(0, len(have), 1024):  # blocks keep memory flat on large corpora
-        sims = matrix[start:start + 1024] @ matrix.T
-        sims[languages[start:start + 1024, None] == languages[None, :]] = -np.inf
+    # Blocks of rows keep memory flat on large corpora (a block is rows x corpus); the
+    # similarities are computed again for the margins rather than kept.
+    step = max(16, min(1024, BLOCK_CELLS // len(have)))
+
+    def similarities(start: int) -> np.ndarray:
+        sims = matrix[start:start + step] @ matrix.T
+        sims[languages[start:start + step, None] == languages[None, :]] = -np.inf
+        return sims
+
+    for start in range(0, len(have), step):
+        sims = similarities(start)
         top = -np.sort(-sims, axis=1)[:, :k]
         finite = np.isfinite(top)
         count = finite.sum(axis=1)
         knn[start:start + len(sims)] = np.where(
             count > 0, np.where(finite, top, 0.0).sum(axis=1) / np.maximum(count, 1), 1.0
         )
-        blocks.append((start, sims))
         nearest += [_nearest_distinct(matrix, sims[r], languages) for r in range(len(sims))]
     mutual = {
         (min(have[r], have[c]), max(have[r], have[c]))
         for r, cols in enumerate(nearest) for c in cols if r in nearest[c]
     }
     result = set()
-    for start, sims in blocks:
-        rows = np.arange(start, start + len(sims))
-        margin = sims / ((knn[rows, None] + knn[None, :]) / 2)
+    for start in range(0, len(have), step):
+        sims = similarities(start)
+        rows_at = np.arange(start, start + len(sims))
+        margin = sims / ((knn[rows_at, None] + knn[None, :]) / 2)
         for row, col in zip(*np.nonzero(margin >= MIN_MARGIN)):
             r = start + int(row)
             if r < col:
@@ -387,7 +526,7 @@ def _nearest_distinct(matrix: np.ndarray, sims: np.ndarray, languages: np.ndarra
 # --- verification ----------------------------------------------------------------------
 
 
-def _verify(a: _Doc, b: _Doc, vectors: dict[str, np.ndarray] | None) -> Match | None:
+def _verify(a: PreparedArticle, b: PreparedArticle, vectors: dict[str, np.ndarray] | None) -> Match | None:
     if not a.units or not b.units:
         return None
     anchor_sim = _anchor_similarity(a, b)
@@ -409,11 +548,11 @@ def _verify(a: _Doc, b: _Doc, vectors: dict[str, np.ndarray] | None) -> Match | 
     return _build_match(a, b, alignment, a_cov, b_cov, len(content_pairs))
 
 
-def _countable(doc: _Doc) -> int:
+def _countable(doc: PreparedArticle) -> int:
     return sum(1 for u in doc.units if not u.related and u.size >= MIN_PARAGRAPH_SIZE)
 
 
-def _anchor_similarity(a: _Doc, b: _Doc) -> np.ndarray:
+def _anchor_similarity(a: PreparedArticle, b: PreparedArticle) -> np.ndarray:
     """Dice overlap of paragraph anchors (numbers, dates, names incl. cross-script)."""
     sim = np.zeros((len(a.units), len(b.units)))
     for i, ua in enumerate(a.units):
@@ -439,7 +578,7 @@ def _margin(sim: np.ndarray) -> np.ndarray:
 
 
 def _align_embeddings(
-    a: _Doc, b: _Doc, vectors: dict[str, np.ndarray], anchor_sim: np.ndarray
+    a: PreparedArticle, b: PreparedArticle, vectors: dict[str, np.ndarray], anchor_sim: np.ndarray
 ) -> _Alignment:
     ca = [i for i, u in enumerate(a.units) if not u.related]
     cb = [j for j, u in enumerate(b.units) if not u.related]
@@ -471,7 +610,7 @@ def _align_embeddings(
     return _Alignment(pairs, filled, in_order, "embedding")
 
 
-def _align_anchors(a: _Doc, b: _Doc, anchor_sim: np.ndarray) -> _Alignment:
+def _align_anchors(a: PreparedArticle, b: PreparedArticle, anchor_sim: np.ndarray) -> _Alignment:
     ok = (anchor_sim >= MIN_ANCHOR_SIMILARITY) & _size_ok(a, b)
     weight = np.where(ok, anchor_sim, 0.0)
     pairs = [(i, j, float(anchor_sim[i, j]), "anchors") for i, j in _monotone(weight)]
@@ -482,7 +621,7 @@ def _align_anchors(a: _Doc, b: _Doc, anchor_sim: np.ndarray) -> _Alignment:
     return _Alignment(pairs, filled, in_order, "anchors")
 
 
-def _size_ok(a: _Doc, b: _Doc) -> np.ndarray:
+def _size_ok(a: PreparedArticle, b: PreparedArticle) -> np.ndarray:
     sa = np.array([u.size for u in a.units])[:, None]
     sb = np.array([u.size for u in b.units])[None, :]
     return (sa >= MIN_PARAGRAPH_SIZE) & (sb >= MIN_PARAGRAPH_SIZE)
@@ -513,7 +652,7 @@ def _monotone(weight: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _drop_length_outliers(
-    a: _Doc, b: _Doc, pairs: list[tuple[int, int, float, str]]
+    a: PreparedArticle, b: PreparedArticle, pairs: list[tuple[int, int, float, str]]
 ) -> list[tuple[int, int, float, str]]:
     """A translated paragraph keeps its length relative to its siblings; a summary
     paragraph matched to a long one (or two paragraphs merged into one) does not."""
@@ -538,7 +677,7 @@ def _in_order(sim: np.ndarray, ok: np.ndarray, pairs: list[tuple[int, int, float
 
 
 def _fill_gaps(
-    a: _Doc, b: _Doc, pairs: list[tuple[int, int, float, str]], allowed: np.ndarray
+    a: PreparedArticle, b: PreparedArticle, pairs: list[tuple[int, int, float, str]], allowed: np.ndarray
 ) -> list[tuple[int, int]]:
     """Bridge equal-sized gaps between consecutive aligned pairs, and before the first and
     after the last (short headings, paragraphs without anchors): a translation keeps the
@@ -557,7 +696,7 @@ def _fill_gaps(
     return filled
 
 
-def _coverage(a: _Doc, b: _Doc, pairs: list[tuple[int, int]]) -> tuple[float, float]:
+def _coverage(a: PreparedArticle, b: PreparedArticle, pairs: list[tuple[int, int]]) -> tuple[float, float]:
     a_chars = sum(len(a.units[i].paragraph.text) for i in {i for i, _ in pairs})
     b_chars = sum(len(b.units[j].paragraph.text) for j in {j for _, j in pairs})
     return (
@@ -570,7 +709,7 @@ def _coverage(a: _Doc, b: _Doc, pairs: list[tuple[int, int]]) -> tuple[float, fl
 
 
 def _build_match(
-    a: _Doc, b: _Doc, alignment: _Alignment, a_cov: float, b_cov: float, n_content: int,
+    a: PreparedArticle, b: PreparedArticle, alignment: _Alignment, a_cov: float, b_cov: float, n_content: int,
 ) -> Match:
     pairs = []
     for i, j, score, method in alignment.pairs:
@@ -610,7 +749,7 @@ def _short(article: Article) -> str:
 
 
 def _direction(
-    a: _Doc, b: _Doc, alignment: _Alignment, a_cov: float, b_cov: float
+    a: PreparedArticle, b: PreparedArticle, alignment: _Alignment, a_cov: float, b_cov: float
 ) -> tuple[tuple[str, str] | None, float, list[str]]:
     """Weigh direction cues; positive votes say a is the parent. Each cue is independent
     evidence; an undecided result is reported as such."""

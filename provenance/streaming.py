@@ -11,8 +11,11 @@ here instead, holding a bounded part of the archive at a time:
    ITEM_ARTICLES articles, articles linked by candidates kept together; a work item's
    articles are read from the file, aligned (``align.compare``) and let go. With ``jobs``
    > 1, forked workers each read the file through their own connection;
-3. translations: searched only when the store holds more than one language (every
-   article is then read, as ``crosslingual.find_translations`` needs them all);
+3. translations: searched only when the store holds more than one language
+   (``crosslingual.search``): the articles are read LINEAGE_ARTICLES at a time and only
+   their languages and anchor keys kept (and an opening vector each, with an embedder) to
+   find the candidates; candidate pairs are then verified a work item at a time, their
+   articles read again;
 4. lineage: ``lineage.build_forest`` per connected component of derived matches (a
    branching never links two of them, outlet parents have no parent of their own),
    LINEAGE_ARTICLES articles at a time; the outlets are those of the whole store.
@@ -72,9 +75,8 @@ def analyse_stored(
     matches = _verify(store, pairs, align.Vocabulary.from_counts(size, df), notes, jobs, progress)
     languages, undetected = store.languages()
     if languages >= 2 or (languages and undetected):
-        articles = store.articles()
-        matches += crosslingual.find_translations(articles, embedder=load_embedder(), cache=store, jobs=jobs)
-        del articles
+        with _StoredCorpus(store, jobs) as corpus:
+            matches += crosslingual.search(corpus, embedder=load_embedder(), cache=store)
     edges = _lineage(store, matches, registry)
     outlets = lineage.outlets_of(store.publishers(), store.attributions(), edges, registry)
     return matches, edges, outlets
@@ -226,6 +228,76 @@ def _verify_item(store: Store, pairs, item: list[int], vocabulary) -> list[tuple
         match = align.compare(articles[a], units[a], articles[b], units[b], vocabulary, pair_notes)
         out.append((index, match, pair_notes))
     return out
+
+
+class _StoredCorpus:
+    """``crosslingual.TranslationCorpus`` over a store: profiles a batch of LINEAGE_ARTICLES
+    articles at a time, groups of pairs that are work items. With ``jobs`` > 1, forked
+    workers (opened once, each with its own connection) read the articles and extract the
+    anchors, TASK_ARTICLES at a time, and hand back profiles or anchors, not articles."""
+
+    def __init__(self, store: Store, jobs: int) -> None:
+        self._store, self._jobs, self._pool = store, jobs, None
+
+    def __enter__(self) -> _StoredCorpus:
+        if self._jobs > 1 and "fork" in multiprocessing.get_all_start_methods() and self._store.article_count() > TASK_ARTICLES:
+            from concurrent.futures import ProcessPoolExecutor
+
+            from . import language
+
+            language.wait_warm_up()  # no thread may hold a lock at fork time
+            self._pool = ProcessPoolExecutor(
+                self._jobs, mp_context=multiprocessing.get_context("fork"),
+                initializer=_open_worker_store, initargs=(self._store.path,),
+            )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _map(self, task, ids: list[str], *args) -> list:
+        """``task(store, ids, *args)`` over ``ids`` in TASK_ARTICLES parts, results joined in order."""
+        parts = list(chunks(ids, TASK_ARTICLES))
+        if self._pool is None or len(parts) < 2:
+            return [x for part in parts for x in task(self._store, part, *args)]
+        found = self._pool.map(_in_worker, [(task, part, args) for part in parts])
+        return [x for part in found for x in part]
+
+    def profiles(self, with_opening: bool) -> Iterator[list[crosslingual.ArticleProfile]]:
+        for ids in chunks(self._store.article_ids(), LINEAGE_ARTICLES):
+            yield self._map(_profiles_task, ids, with_opening)
+
+    def groups(self, pairs: list[tuple[str, str]]):
+        for item in work_items(pairs):
+            ids = sorted({x for index in item for x in pairs[index]})
+            anchors = self._map(_anchors_task, ids)
+            prepared = (crosslingual.prepare_article(a, found) for a, found in zip(self._store.articles(ids), anchors))
+            yield item, {d.article.id: d for d in prepared if d is not None}
+
+
+# Articles a translation-search worker reads and prepares per task.
+TASK_ARTICLES = 100
+
+
+def _open_worker_store(path) -> None:
+    global _worker_store
+    _worker_store = Store(path)  # its own connection: SQLite's must not cross a fork
+
+
+def _in_worker(task_args):
+    task, ids, args = task_args
+    return task(_worker_store, ids, *args)
+
+
+def _profiles_task(store: Store, ids: list[str], with_opening: bool) -> list[crosslingual.ArticleProfile]:
+    prepared = (crosslingual.prepare_article(a) for a in store.articles(ids))
+    return [crosslingual.profile(d, with_opening) for d in prepared if d is not None]
+
+
+def _anchors_task(store: Store, ids: list[str]) -> list:
+    return [crosslingual.unit_anchors(a) for a in store.articles(ids)]
 
 
 def _lineage(store: Store, matches: list[Match], registry: OutletRegistry) -> list[Edge]:

@@ -248,3 +248,27 @@ def test_lead_neighbours_are_taken_per_language_with_copies_counted_once():
     assert {1, 2, 3, 4} <= found  # the copies count as one English neighbour
     assert 5 not in found  # two English neighbours are taken: the copies and report 4
     assert 6 in found  # every other language gets its own neighbours
+
+
+def test_openings_compared_in_blocks_and_embedded_in_batches_give_the_same_candidates(monkeypatch):
+    """The lead candidates do not depend on how many rows of similarities are computed at
+    once, nor on the corpus batches the openings are embedded in."""
+    import numpy as np
+
+    from provenance import crosslingual
+    from provenance.crosslingual import ArticleProfile
+
+    languages = ["en", "es", "de"]
+    profiles = []
+    for i in range(60):
+        story = i // 3 if i % 5 else 1000 + i  # most stories in three languages, some alone
+        profiles.append(ArticleProfile(f"a{i}", languages[i % 3], np.empty(0, np.int64), np.empty(0, np.int64),
+                                       [f"opening of story {story}", f"second paragraph of {story}"]))
+    profiles[7].opening = []  # an article without an opening takes no part
+    embedder = CountingEmbedder()
+    whole = crosslingual._lead_candidates(profiles, [len(profiles)], embedder, None)
+    standout, mutual = whole
+    assert (1, 2) in standout and (3, 4) in standout and mutual  # stories 0 and 1
+    assert all(7 not in pair for pair in standout | mutual)
+    monkeypatch.setattr(crosslingual, "BLOCK_CELLS", 1)  # 16 rows at a time
+    assert crosslingual._lead_candidates(profiles, [13, 40, len(profiles)], embedder, None) == whole

@@ -171,3 +171,111 @@ def test_a_later_chunk_replacing_an_article_unmarks_what_its_old_version_swayed(
         labels = {a.rsplit("/", 1)[-1]: [p.boilerplate for p in store.article(a).paragraphs] for a in store.article_ids()}
         assert labels["b00.json"] == [None, None]
         assert store.fingerprints([str(folder / "b00.json")]).keys() == {(str(folder / "b00.json"), 0), (str(folder / "b00.json"), 1)}
+
+
+# --- translations (crosslingual.search over the store) --------------------------------
+
+SENTENCES = {
+    "en": ("The {noun} of {a} reported {n} new cases in {y}, {b} said on the radio.",
+           ["council", "harbour", "museum", "railway", "clinic"],
+           "Residents were asked to stay calm while the work goes on."),
+    "es": ("El {noun} de {a} informó de {n} casos nuevos en {y}, dijo {b} en la radio.",
+           ["consejo", "puerto", "museo", "ferrocarril", "hospital"],
+           "Se pidió a los vecinos que mantuvieran la calma mientras siguen las obras."),
+    "de": ("Der {noun} von {a} meldete {n} neue Fälle im Jahr {y}, sagte {b} im Radio.",
+           ["Rat", "Hafen", "Verein", "Bahnhof", "Betrieb"],
+           "Die Anwohner wurden gebeten, ruhig zu bleiben, während die Arbeiten weitergehen."),
+}
+NAMES = ["Valmora", "Teodor Brask", "Kesswick", "Ilsa Marron", "Dunhollow", "Piet Arvelo", "Sorrel Bay",
+         "Agna Vitt", "Corran", "Mirela Oszt"]
+
+
+def multilingual_articles(n: int = 36, seed: int = 3):
+    """Stories in English, Spanish and German built around numbers, years and names (the
+    anchors): some translated in full or in part into another language, some translated
+    loosely (numbers rounded, names spelled otherwise: only the years and the meaning are
+    left), some retold there with a few of the same facts (not a translation)."""
+    from provenance.models import Article, Paragraph
+
+    rng = random.Random(seed)
+
+    def article(ident, language, facts, rng_words):
+        lines = []
+        for k, (a, b, number, year) in enumerate(facts):
+            template, nouns, filler = SENTENCES[language]
+            lines.append(template.format(noun=nouns[k % len(nouns)], a=a, b=b, n=number, y=year) + " " + filler)
+        text, paragraphs, offset = "\n\n".join(lines), [], 0
+        for k, line in enumerate(lines):
+            paragraphs.append(Paragraph(k, offset, offset + len(line), line, language, None))
+            offset += len(line) + 2
+        return Article(id=ident, source=ident, text=text, language=language, paragraphs=paragraphs,
+                       title=ident, published=f"2025-04-{rng_words.randint(1, 28):02d}")
+
+    out = []
+    while len(out) < n:
+        language = rng.choice(list(SENTENCES))
+        facts = [(rng.choice(NAMES), rng.choice(NAMES), rng.randint(100, 99_999), rng.randint(1990, 2024))
+                 for _ in range(rng.randint(4, 6))]
+        out.append(article(f"story{len(out):02d}-{language}", language, facts, rng))
+        other = rng.choice([x for x in SENTENCES if x != language])
+        roll = rng.random()
+        if roll < 0.4:  # a translation, sometimes without its last paragraph
+            kept = facts if rng.random() < 0.5 else facts[:-1]
+            out.append(article(f"story{len(out) - 1:02d}-to-{other}", other, kept, rng))
+        elif roll < 0.6:
+            loose = [(a[::-1].title(), b[::-1].title(), round(number, -2), year) for a, b, number, year in facts]
+            out.append(article(f"story{len(out) - 1:02d}-loosely-{other}", other, loose, rng))
+        elif roll < 0.8:  # the same story retold: two facts kept, the rest new
+            retold = rng.sample(facts, 2) + [(rng.choice(NAMES), rng.choice(NAMES), rng.randint(100, 99_999), 2025)] * 3
+            out.append(article(f"story{len(out) - 1:02d}-retold-{other}", other, retold, rng))
+    return out
+
+
+class FactEmbedder:
+    """A stand-in model: a paragraph's vector depends on its years alone, so a translation
+    (loose or not) and its original get the same vectors, unrelated texts nearly
+    orthogonal ones."""
+
+    name = "facts-test"
+
+    def embed(self, texts):
+        import hashlib
+        import re
+
+        import numpy as np
+
+        rows = []
+        for text in texts:
+            digits = " ".join(re.findall(r"\b(?:19|20)\d\d\b", text))
+            v = np.random.default_rng(int(hashlib.sha1(digits.encode()).hexdigest()[:8], 16)).normal(size=24)
+            rows.append(v / np.linalg.norm(v))
+        return np.array(rows, dtype=np.float32)
+
+
+@pytest.mark.parametrize("with_embedder", [False, True])
+def test_translations_searched_over_the_store_are_those_found_in_memory(tmp_path, monkeypatch, with_embedder):
+    """``crosslingual.search`` through the store, read 5 articles a batch and verified 7
+    articles a group, on two processes, finds what ``find_translations`` finds holding
+    every article: the same matches, in the same order (and openings compared in blocks
+    of rows as in one block)."""
+    from provenance import crosslingual
+    from provenance.embeddings import MemoryEmbeddingCache
+
+    articles = multilingual_articles()
+    embedder = FactEmbedder() if with_embedder else None
+    expected = crosslingual.find_translations(articles, embedder=embedder, cache=MemoryEmbeddingCache())
+    assert len(expected) >= 6
+    assert any(m.method == "embedding" for m in expected) == with_embedder
+    assert not any("retold" in m.a or "retold" in m.b for m in expected)
+    monkeypatch.setattr(streaming, "ITEM_ARTICLES", 7)
+    monkeypatch.setattr(streaming, "LINEAGE_ARTICLES", 5)
+    monkeypatch.setattr(streaming, "TASK_ARTICLES", 3)  # anchors extracted by forked workers
+    monkeypatch.setattr(crosslingual, "BLOCK_CELLS", 1)  # openings compared 16 rows at a time
+    with Store(tmp_path / "multilingual.db") as store:
+        for a in articles:
+            store.add_article(a, [])
+        with streaming._StoredCorpus(store, jobs=2) as stored:
+            got = crosslingual.search(stored, embedder=embedder, cache=store)
+    key = lambda m: (m.a, m.b, m.kind, m.method, round(m.score, 6), [(p.a_paragraph, p.b_paragraph) for p in m.pairs],
+                     m.evidence)
+    assert [key(m) for m in got] == [key(m) for m in expected]
