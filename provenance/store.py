@@ -342,14 +342,13 @@ class Store:
         )
         # The stored candidate index (see provenance.candidates): a lookup at trace time.
         if self.indexed:
-            self._insert_bands(
-                candidates.band_rows(
-                    candidates.Signature(article.id, int(index), values, day=candidates.day_of(article.published))
-                    for index, values in fingerprints.items()
-                    # A signature shorter than the bands (a test's) has no keys to store.
-                    if len(values) >= candidates.BANDS * candidates.ROWS
-                )
-            )
+            # A signature shorter than the bands (a test's) has no keys to store.
+            keys = {
+                (article.id, int(index)): candidates.band_keys(values)
+                for index, values in fingerprints.items() if len(values) >= candidates.BANDS * candidates.ROWS
+            }
+            day = candidates.day_of(article.published)
+            self._insert_band_keys(keys, dict.fromkeys(keys, day))
 
     def set_boilerplate(self, article: Article, fingerprints: dict[int, np.ndarray]) -> None:
         """Store the boilerplate labels ``article`` now has for its paragraphs, with the
@@ -583,6 +582,12 @@ class Store:
         for r in rows:
             by_paragraph[(r.article, int(r.paragraph))].append(int(r.key))
             days[(r.article, int(r.paragraph))] = r.day
+        self._insert_band_keys(by_paragraph, days)
+
+    def _insert_band_keys(
+        self, by_paragraph: dict[tuple[str, int], list[int]], days: dict[tuple[str, int], str | None]
+    ) -> None:
+        """Store the band keys of each (article, paragraph) of ``by_paragraph``, with its day."""
         if not by_paragraph:
             return
         conn = self._db.conn

@@ -90,6 +90,22 @@ def test_band_keys_are_a_pure_function_of_the_signature():
     assert [a == b for a, b in zip(keys, band_keys(changed))] == [i != 1 for i in range(candidates.BANDS)]
 
 
+def test_band_keys_follow_the_stored_format():
+    """The format databases, Parquet files and Spark jobs share: BLAKE2b (8 bytes) of the
+    band number (2 bytes) and the band's 3 values (uint64), all little-endian, read as a
+    signed little-endian integer."""
+    import hashlib
+
+    values = np.random.default_rng(7).integers(0, 2**32, size=NUM_PERM, dtype=np.uint32)
+    wide = values.astype("<u8")
+    expected = [
+        int.from_bytes(hashlib.blake2b(band.to_bytes(2, "little") + wide[band * 3:band * 3 + 3].tobytes(),
+                                       digest_size=8).digest(), "little", signed=True)
+        for band in range(candidates.BANDS)
+    ]
+    assert band_keys(values) == expected
+
+
 def test_stored_engine_finds_what_datasketch_minhashlsh_finds(tmp_path):
     rng = random.Random(3)
     base = [set(paragraph(rng).split()) for _ in range(30)]

@@ -46,13 +46,12 @@ def band_keys(hashvalues: np.ndarray, bands: int = BANDS, rows: int = ROWS) -> l
     values = np.asarray(hashvalues, dtype=_LE_UINT64)
     if values.shape[0] < bands * rows:
         raise ValueError(f"a signature of {values.shape[0]} values has no {bands} bands of {rows}")
-    keys = []
-    for band in range(bands):
-        digest = hashlib.blake2b(
-            band.to_bytes(2, "little") + values[band * rows : (band + 1) * rows].tobytes(), digest_size=8
-        ).digest()
-        keys.append(int.from_bytes(digest, "little", signed=True))
-    return keys
+    data, width = values.tobytes(), rows * _LE_UINT64.itemsize
+    digests = b"".join(
+        hashlib.blake2b(band.to_bytes(2, "little") + data[band * width : (band + 1) * width], digest_size=8).digest()
+        for band in range(bands)
+    )
+    return np.frombuffer(digests, dtype="<i8").tolist()  # each digest read as a little-endian signed int
 
 
 @dataclass(frozen=True)
