@@ -45,6 +45,8 @@ from .store import Store
 ITEM_ARTICLES = 1_000
 # Articles whose lineage is drawn in one call (whole components, so a large one may exceed it).
 LINEAGE_ARTICLES = 2_000
+# Articles a translation-search worker reads and prepares per task.
+TASK_ARTICLES = 100
 
 
 def streams(store: Store, engine: CandidateEngine) -> bool:
@@ -275,10 +277,6 @@ class _StoredCorpus:
             anchors = self._map(_anchors_task, ids)
             prepared = (crosslingual.prepare_article(a, found) for a, found in zip(self._store.articles(ids), anchors))
             yield item, {d.article.id: d for d in prepared if d is not None}
-
-
-# Articles a translation-search worker reads and prepares per task.
-TASK_ARTICLES = 100
 
 
 def _open_worker_store(path) -> None:
