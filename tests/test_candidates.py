@@ -1,4 +1,5 @@
 """Candidate engines: band keys, the stored index, incremental tracing, window and prune."""
+import hashlib
 import importlib.util
 import json
 import random
@@ -94,8 +95,6 @@ def test_band_keys_follow_the_stored_format():
     """The format databases, Parquet files and Spark jobs share: BLAKE2b (8 bytes) of the
     band number (2 bytes) and the band's 3 values (uint64), all little-endian, read as a
     signed little-endian integer."""
-    import hashlib
-
     values = np.random.default_rng(7).integers(0, 2**32, size=NUM_PERM, dtype=np.uint32)
     wide = values.astype("<u8")
     expected = [

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from provenance.crosslingual import CrosslingualError, find_translations
+from provenance import crosslingual
+from provenance.crosslingual import ArticleProfile, CrosslingualError, find_translations
 from provenance.embeddings import MemoryEmbeddingCache, text_key
 from provenance.models import Article, Paragraph
 
@@ -253,11 +254,6 @@ def test_lead_neighbours_are_taken_per_language_with_copies_counted_once():
 def test_openings_compared_in_blocks_and_embedded_in_batches_give_the_same_candidates(monkeypatch):
     """The lead candidates do not depend on how many rows of similarities are computed at
     once, nor on the corpus batches the openings are embedded in."""
-    import numpy as np
-
-    from provenance import crosslingual
-    from provenance.crosslingual import ArticleProfile
-
     languages = ["en", "es", "de"]
     profiles = []
     for i in range(60):

@@ -1,15 +1,20 @@
 """The bounded-memory analysis of a database file (provenance.streaming) gives what the
 in-memory analysis gives: the same matches in the same order, the same edges and outlets,
 with work items and lineage batches cut small and on two processes."""
+import hashlib
 import importlib.util
 import json
 import random
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from provenance import align, pipeline, streaming
+from provenance import align, crosslingual, pipeline, streaming
 from provenance.candidates import engine as make_engine
+from provenance.embeddings import MemoryEmbeddingCache
+from provenance.models import Article, Paragraph
 from provenance.store import Store
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -195,8 +200,6 @@ def multilingual_articles(n: int = 36, seed: int = 3):
     anchors): some translated in full or in part into another language, some translated
     loosely (numbers rounded, names spelled otherwise: only the years and the meaning are
     left), some retold there with a few of the same facts (not a translation)."""
-    from provenance.models import Article, Paragraph
-
     rng = random.Random(seed)
 
     def article(ident, language, facts, rng_words):
@@ -239,11 +242,6 @@ class FactEmbedder:
     name = "facts-test"
 
     def embed(self, texts):
-        import hashlib
-        import re
-
-        import numpy as np
-
         rows = []
         for text in texts:
             digits = " ".join(re.findall(r"\b(?:19|20)\d\d\b", text))
@@ -258,9 +256,6 @@ def test_translations_searched_over_the_store_are_those_found_in_memory(tmp_path
     articles a group, on two processes, finds what ``find_translations`` finds holding
     every article: the same matches, in the same order (and openings compared in blocks
     of rows as in one block)."""
-    from provenance import crosslingual
-    from provenance.embeddings import MemoryEmbeddingCache
-
     articles = multilingual_articles()
     embedder = FactEmbedder() if with_embedder else None
     expected = crosslingual.find_translations(articles, embedder=embedder, cache=MemoryEmbeddingCache())
