@@ -208,12 +208,17 @@ def _verify(
     return matches
 
 
-def _verify_in_worker(item: list[int]):
+def _store_in_worker(path) -> Store:
+    """The forked worker's own Store of the file at ``path``, opened once."""
     global _worker_store
-    path, pairs, vocabulary = _state  # type: ignore[misc]
     if _worker_store is None:
         _worker_store = Store(path)  # its own connection: SQLite's must not cross a fork
-    return _verify_item(_worker_store, pairs, item, vocabulary)
+    return _worker_store
+
+
+def _verify_in_worker(item: list[int]):
+    path, pairs, vocabulary = _state  # type: ignore[misc]
+    return _verify_item(_store_in_worker(path), pairs, item, vocabulary)
 
 
 def _verify_item(store: Store, pairs, item: list[int], vocabulary) -> list[tuple[int, Match | None, list[str]]]:
@@ -250,7 +255,7 @@ class _StoredCorpus:
             language.wait_warm_up()  # no thread may hold a lock at fork time
             self._pool = ProcessPoolExecutor(
                 self._jobs, mp_context=multiprocessing.get_context("fork"),
-                initializer=_open_worker_store, initargs=(self._store.path,),
+                initializer=_store_in_worker, initargs=(self._store.path,),
             )
         return self
 
@@ -277,11 +282,6 @@ class _StoredCorpus:
             anchors = self._map(_anchors_task, ids)
             prepared = (crosslingual.prepare_article(a, found) for a, found in zip(self._store.articles(ids), anchors))
             yield item, {d.article.id: d for d in prepared if d is not None}
-
-
-def _open_worker_store(path) -> None:
-    global _worker_store
-    _worker_store = Store(path)  # its own connection: SQLite's must not cross a fork
 
 
 def _in_worker(task_args):
