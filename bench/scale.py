@@ -141,12 +141,13 @@ def run_stages(folder: str, jobs: int) -> dict:
 
         start = time.perf_counter()
         articles = store.articles()
-        fingerprints = store.fingerprints()
+        # An older checkout (--baseline) kept signatures in the store and took them back.
+        stored = (store.fingerprints(),) if "stored" in inspect.signature(align.find_matches).parameters else ()
         seconds["load"] = time.perf_counter() - start
 
         start = time.perf_counter()
         align_kwargs = {"jobs": jobs} if "jobs" in inspect.signature(align.find_matches).parameters else {}
-        matches = align.find_matches(articles, fingerprints, **align_kwargs)
+        matches = align.find_matches(articles, *stored, **align_kwargs)
         xl_kwargs = {"jobs": jobs} if "jobs" in inspect.signature(crosslingual.find_translations).parameters else {}
         matches += crosslingual.find_translations(articles, embedder=None, cache=store, **xl_kwargs)
         seconds["align"] = time.perf_counter() - start

@@ -309,9 +309,9 @@ def prune(db_path: str | None, before: str) -> None:
 def search_index(db_path: str | None, on: bool | None) -> None:
     """The full-text index of titles and texts (what Datasette's search box uses).
 
-    It finds any run of 3 or more characters in every script, and takes about a third of
-    the file. An archive that is not searched can go without it: --off drops it and
-    shrinks the file, --on builds it again from every stored article.
+    It finds any run of 3 or more characters in every script, and takes about 2.3 times
+    the text, so a new database goes without it: --on builds it from every stored article
+    and keeps it in step with later writes, --off drops it and shrinks the file.
     """
     with _open_store(db_path) as store:
         if on is None:

@@ -63,11 +63,9 @@ def analyse_new(
     """Trace the stored articles ``new_ids`` against the rest of the store (see module doc)."""
     new = set(new_ids)
     new_articles = store.articles(new_ids)
-    new_prints = store.fingerprints(new_ids)
     units_by_article: dict[str, list[align.Unit]] = defaultdict(list)
     for article in new_articles:
-        saved = {i: v for (a, i), v in new_prints.items() if a == article.id}
-        units_by_article[article.id] = align.prepare(article, saved)
+        units_by_article[article.id] = align.prepare(article)  # signed: the keys are looked up
     by_id = {a.id: a for a in new_articles}
     engine = StoredEngine(store)
     pairs = align.candidate_article_pairs(units_by_article, by_id, engine, new)
@@ -77,11 +75,10 @@ def analyse_new(
 
     partner_ids = sorted({x for pair in pairs for x in pair} - new)
     involved = new_articles + store.articles(partner_ids)
-    prints = store.fingerprints([a.id for a in involved])
     words = set().union(*(align.article_words(a) for a in involved)) if involved else set()
     size, df = store.vocabulary(words)
     matches = align.find_matches(
-        involved, prints, pairs=pairs, window_days=window_days, vocabulary=align.Vocabulary.from_counts(size, df)
+        involved, pairs=pairs, window_days=window_days, vocabulary=align.Vocabulary.from_counts(size, df)
     )
     matches += _new_translations(store, new, embedder, window_days)
 
@@ -100,23 +97,17 @@ def analyse_new(
     )
 
 
-def ensure_index(store: Store, articles: list[Article], prints: dict[tuple[str, int], np.ndarray]) -> None:
+def ensure_index(store: Store, articles: list[Article]) -> None:
     """Fill the band index and the document frequencies for articles stored before they
     existed (a database from before migration 0006), so a later incremental trace finds
     them. Only undecided articles get band keys: a decided one without keys was pruned."""
     if store.read_only or not store.indexed:
         return
-    decided = store.decided_articles()
-    undecided = [a for a in articles if a.id not in decided]
-    banded = store.banded_paragraphs([a.id for a in undecided])
-    days = {a.id: day_of(a.published) for a in undecided}
-    missing = [
-        Signature(article_id, index, values, day=days[article_id])
-        for (article_id, index), values in prints.items()
-        if article_id in days and (article_id, index) not in banded and len(values) >= BANDS * ROWS
-    ]
-    if missing:
-        store.add_bands(band_rows(missing))
+    unbanded = set(store.unbanded_articles())
+    with store.batch():
+        for article in articles:
+            if article.id in unbanded:
+                store.add_keys(article)
     size, _ = store.vocabulary([])
     if size == 0:
         counted = [words for words in map(align.article_words, articles) if words]

@@ -217,13 +217,21 @@ class Fingerprints:
         signatures, words = align.signatures_and_words(article)
         return cls(tuple(p.index for p in article.content_paragraphs()), signatures, frozenset(words))
 
+    @classmethod
+    def none(cls, article: Article) -> Fingerprints:
+        """For a store without indexes, which keeps neither keys nor word counts: the
+        analysis computes the signatures it needs (once)."""
+        return cls(tuple(p.index for p in article.content_paragraphs()), {}, frozenset())
+
     def still_valid(self, article: Article) -> bool:
         return self.content == tuple(p.index for p in article.content_paragraphs())
 
 
-def read_document(item, registry: OutletRegistry) -> tuple[Article, list[Attribution], Fingerprints] | InputError:
+def read_document(
+    item, registry: OutletRegistry, fingerprinted: bool = True
+) -> tuple[Article, list[Attribution], Fingerprints] | InputError:
     """Extract, segment, identify languages and credits of one document and fingerprint its
-    paragraphs (CPU-bound, no I/O)."""
+    paragraphs if ``fingerprinted`` (CPU-bound, no I/O)."""
     if isinstance(item, InputError):
         return item
     try:
@@ -237,18 +245,19 @@ def read_document(item, registry: OutletRegistry) -> tuple[Article, list[Attribu
         return InputError(item.id, f"cannot extract: {_one_line(exc)}")
     credits = extract_attributions(article, registry)
     publisher.apply_publisher(article, publisher.infer_publisher(article, credits, registry), credits)
-    return article, credits, Fingerprints.of(article)
+    return article, credits, Fingerprints.of(article) if fingerprinted else Fingerprints.none(article)
 
 
 _worker_registry: OutletRegistry | None = None
+_worker_fingerprinted = True
 
 
-def _init_worker(registry: OutletRegistry) -> None:
-    global _worker_registry
-    _worker_registry = registry
+def _init_worker(registry: OutletRegistry, fingerprinted: bool) -> None:
+    global _worker_registry, _worker_fingerprinted
+    _worker_registry, _worker_fingerprinted = registry, fingerprinted
 
 
-def read_documents(items: Iterable, registry: OutletRegistry, jobs: int = 1) -> Iterator:
+def read_documents(items: Iterable, registry: OutletRegistry, jobs: int = 1, fingerprinted: bool = True) -> Iterator:
     """``read_document`` over ``items``, in input order, on ``jobs`` processes.
 
     The order of results is the order of inputs whatever ``jobs`` is, and each document is
@@ -262,7 +271,7 @@ def read_documents(items: Iterable, registry: OutletRegistry, jobs: int = 1) -> 
     head = list(itertools.islice(items, PARALLEL_MIN_DOCUMENTS))
     can_fork = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
     if jobs <= 1 or len(head) < PARALLEL_MIN_DOCUMENTS or not can_fork:
-        yield from (read_document(item, registry) for item in itertools.chain(head, items))
+        yield from (read_document(item, registry, fingerprinted) for item in itertools.chain(head, items))
         return
     from concurrent.futures import ProcessPoolExecutor
 
@@ -270,7 +279,7 @@ def read_documents(items: Iterable, registry: OutletRegistry, jobs: int = 1) -> 
 
     language.wait_warm_up()
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(registry,)) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(registry, fingerprinted)) as pool:
         # Executor.map would submit every input at once (an archive's documents all held
         # in the parent): a few chunks a worker are in flight instead.
         pending: collections.deque = collections.deque()
@@ -288,7 +297,7 @@ READ_AHEAD = 8
 
 
 def _read_chunk_in_worker(items: list) -> list:
-    return [read_document(item, _worker_registry) for item in items]
+    return [read_document(item, _worker_registry, _worker_fingerprinted) for item in items]
 
 
 def ingest(
@@ -322,7 +331,8 @@ def ingest(
     # Documents are read, checked for repeated paragraphs and stored STORE_BATCH at a
     # time (Store.batch: one commit, each article still whole or not at all), so that a
     # large input is never held at once.
-    documents = read_documents(_documents(inputs, stdin=stdin, fetch=fetch, on_note=on_note), registry, jobs)
+    documents = read_documents(_documents(inputs, stdin=stdin, fetch=fetch, on_note=on_note), registry, jobs,
+                               fingerprinted=store.indexed)
     # Document frequencies for incremental traces: changes summed over the input and
     # written in one statement at the end (a per-article upsert was a fifth of ingest).
     words: Counter[str] = Counter()
@@ -415,7 +425,7 @@ def _store_one(store: Store, article: Article, credits, fingerprints: Fingerprin
     """Store one article (one savepoint); returns its change to the document frequencies
     (words, articles), or None when nothing changed or it failed (``fail`` heard why)."""
     try:
-        if not fingerprints.still_valid(article):  # mark_repeated took a paragraph out
+        if store.indexed and not fingerprints.still_valid(article):  # mark_repeated took a paragraph out
             fingerprints = Fingerprints.of(article)
         previous = store.article(article.id)
         result = store.add_article(article, credits, fingerprints.signatures)
@@ -538,11 +548,10 @@ def analyse(
             with_embeddings = loaded[0] is not None if loaded else crosslingual_embeddings and _embeddings_installed()
         else:
             articles = store.articles()
-            prints = store.fingerprints()
             from .incremental import ensure_index
 
-            ensure_index(store, articles, prints)  # a database from before the band index
-            matches = align.find_matches(articles, prints, notes, jobs=jobs, progress=progress,
+            ensure_index(store, articles)  # a database from before the band index
+            matches = align.find_matches(articles, notes, jobs=jobs, progress=progress,
                                          engine=candidate_engine, window_days=window_days)
             note_capped(candidate_engine)
             embedder = _tracked_embedder(crosslingual_embeddings, progress)

@@ -1,4 +1,4 @@
-"""Stage 8: keep articles, paragraphs, fingerprints, attributions and the analysis in SQLite.
+"""Stage 8: keep articles, paragraphs, band keys, attributions and the analysis in SQLite.
 
 One file holds everything (schema: ``provenance/db/migrations/*.sql``). Each write is one
 transaction, so an interrupted run never leaves half an article or half an analysis behind.
@@ -44,10 +44,10 @@ from provenance.models import (
 
 # Fixed byte order, so a database file moves between machines. MinHash values are 32-bit
 # (affine32); databases written before the compact schema hold them as uint64.
-_HASH_DTYPE = np.dtype("<u4")
-_LEGACY_HASH_DTYPE = np.dtype("<u8")
 _VECTOR_DTYPE = np.dtype("<f4")
 CACHE_KIB = 64 * 1024  # page cache of a database file, per connection
+PAGE_SIZE = 16 * 1024  # bytes, of a database file created here
+_KEY_BATCH = 2_000  # paragraphs whose band keys are recomputed together
 QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024  # files up to this size are checked whole on open
 # Stay well under SQLite's limit on bound parameters per statement.
 _QUERY_CHUNK = 500
@@ -112,10 +112,17 @@ def default_db_path() -> Path:
 class Store:
     """A provenance database file (or an in-memory one, see ``Store.memory``)."""
 
-    def __init__(self, path: str | Path, *, indexed: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, indexed: bool = True, full_text: bool = False, page_size: int = 0
+    ) -> None:
         """Open the database at ``path``, creating it and its parent folder if needed,
         and bring its schema up to date. Raises StoreError if the file is not a provenance
         database or was written by a newer version of provenance.
+
+        ``full_text``: whether a database created here keeps the full-text index of its
+        articles (``articles_fts``: about 2.3 times the text, for Datasette's search box;
+        see ``set_full_text``). An existing file keeps what it has. ``page_size``: the page
+        size in bytes of a database created here (default PAGE_SIZE).
 
         ``indexed=False`` (a throw-away in-memory database only) keeps none of what serves
         later runs and readers: no full-text index, no band index, no document
@@ -155,6 +162,12 @@ class Store:
                 if schema_version(db) < load_migrations()[-1].version:
                     raise MigrationError("the database is read-only and needs a schema upgrade")
             else:
+                created = schema_version(db) == 0 and not db.table_names()
+                if created:
+                    # Before the first table (and WAL) or never: 16 KiB pages hold an
+                    # article row of 1-4 KB with a few percent lost at the page's end,
+                    # 4 KiB ones lost a fifth of the articles table.
+                    db.execute(f"PRAGMA page_size = {int(page_size or PAGE_SIZE)}")
                 if self.path is not None:
                     _use_wal(db)
                     # WAL's own recommendation: a commit does not wait for an fsync; a power
@@ -165,8 +178,10 @@ class Store:
                     # made every batch re-read the pages it had just written.
                     db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
                 migrate(db)
-                self._compact_fingerprints()
-                self._resign_fingerprints()
+                if created and not full_text:
+                    with self._transaction("create the database without a full-text index"):
+                        self._drop_full_text()
+                self._rebuild_band_keys()
                 self._fill_wording_keys()
                 if not indexed:
                     for trigger in ("articles_ai", "articles_ad", "articles_au"):
@@ -184,9 +199,9 @@ class Store:
             raise StoreError(f"cannot open database {self._name()}: {exc}") from exc
 
     @classmethod
-    def memory(cls, *, indexed: bool = True) -> Store:
+    def memory(cls, *, indexed: bool = True, full_text: bool = False) -> Store:
         """A throw-away database that lives as long as the Store (tests, one-off traces)."""
-        return cls(":memory:", indexed=indexed)
+        return cls(":memory:", indexed=indexed, full_text=full_text)
 
     def close(self) -> None:
         self._db.close()
@@ -202,7 +217,8 @@ class Store:
 
     def in_memory_copy(self) -> Store:
         """A copy of this database in memory: analyse a read-only file without writing it."""
-        copy = Store.memory()
+        # SQLite copies into memory only between equal page sizes (older files have 4 KiB).
+        copy = Store(":memory:", page_size=self._db.execute("PRAGMA page_size").fetchone()[0])
         try:
             self._db.conn.backup(copy._db.conn)
         except sqlite3.Error as exc:
@@ -289,13 +305,15 @@ class Store:
         attributions: list[Attribution],
         fingerprints: dict[int, np.ndarray] | None = None,
     ) -> AddResult:
-        """Store an article with its paragraphs, attributions and paragraph MinHash values.
+        """Store an article with its paragraphs, attributions and the band keys of its
+        paragraph MinHash values, ``fingerprints`` (``align.signatures_and_words``; computed
+        here when not given; a store without indexes keeps no keys, see ``indexed``).
 
         - same id and same content hash as stored: "unchanged", nothing is written;
         - same content hash stored under another id: stored too (two outlets printing one
           wire story are two publications, and their copy edge is the point), with status
           "duplicate" and ``existing_id`` naming the first;
-        - same id, new content: "replaced": the old paragraphs, attributions, fingerprints
+        - same id, new content: "replaced": the old paragraphs, attributions, band keys
           and every match and edge touching the article are removed first;
         - otherwise "added".
         An article without a content_hash gets ``content_hash(article.text)``.
@@ -320,50 +338,52 @@ class Store:
                 [digest, article.id],
             ).fetchone()
             if stored:
-                self._delete_bands([article.id])  # keys recomputed from the old fingerprints
+                self._delete_bands([article.id])  # keys recomputed from the old text
                 self._remove_article(article.id)
             # Plain executemany: sqlite-utils' insert_all inspects every row (a fifth of the
             # parent's ingest time on a large corpus), and these rows are ours, all scalars.
             self._insert_rows("articles", [_article_row(article, digest)])
             self._insert_rows("paragraphs", [_paragraph_row(article, p) for p in article.paragraphs])
             self._insert_rows("attributions", [_attribution_row(a) for a in attributions])
-            self._insert_signatures(article, fingerprints or {})
+            self._insert_keys(article, fingerprints)
         if twin:
             return AddResult("duplicate", article.id, twin[0])
         return AddResult("replaced" if stored else "added", article.id)
 
-    def _insert_signatures(self, article: Article, fingerprints: dict[int, np.ndarray]) -> None:
-        self._insert_rows(
-            "fingerprints",
-            [
-                {"article_id": article.id, "paragraph_index": int(index), "hashvalues": _hash_bytes(values)}
-                for index, values in fingerprints.items()
-            ],
-        )
-        # The stored candidate index (see provenance.candidates): a lookup at trace time.
-        if self.indexed:
-            # A signature shorter than the bands (a test's) has no keys to store.
-            keys = {
-                (article.id, int(index)): candidates.band_keys(values)
-                for index, values in fingerprints.items() if len(values) >= candidates.BANDS * candidates.ROWS
-            }
-            day = candidates.day_of(article.published)
-            self._insert_band_keys(keys, dict.fromkeys(keys, day))
+    def _insert_keys(self, article: Article, fingerprints: dict[int, np.ndarray] | None) -> None:
+        """The stored candidate index (see provenance.candidates): the band keys of the
+        article's paragraph signatures, a lookup at trace time. The signatures themselves
+        are not kept (migration 0009)."""
+        if not self.indexed:
+            return
+        if fingerprints is None:
+            from provenance import align
+
+            fingerprints, _ = align.signatures_and_words(article)
+        unknown = sorted(set(map(int, fingerprints)) - {int(p.index) for p in article.paragraphs})
+        if unknown:
+            raise StoreError(f"{article.id}: signatures of paragraphs it does not have: {unknown}")
+        # A signature shorter than the bands (a test's) has no keys to store.
+        keys = {
+            (article.id, int(index)): candidates.band_keys(values)
+            for index, values in fingerprints.items() if len(values) >= candidates.BANDS * candidates.ROWS
+        }
+        day = candidates.day_of(article.published)
+        self._insert_band_keys(keys, dict.fromkeys(keys, day))
 
     def set_boilerplate(self, article: Article, fingerprints: dict[int, np.ndarray]) -> None:
         """Store the boilerplate labels ``article`` now has for its paragraphs, with the
-        signatures (and band keys) of its content paragraphs, ``fingerprints``, in place
+        band keys of the signatures of its content paragraphs, ``fingerprints``, in place
         of the old ones; its text, credits and analysis stay (ingest's settled check of
         repeated paragraphs, see pipeline.ingest)."""
         with self._transaction(f"relabel the paragraphs of {article.id}"):
+            if self.indexed:
+                self._delete_bands([article.id])  # keys recomputed from the stored text
             self._db.conn.executemany(
                 "UPDATE paragraphs SET boilerplate = ? WHERE article_id = ? AND paragraph_index = ?",
                 [(p.boilerplate, article.id, int(p.index)) for p in article.paragraphs],
             )
-            if self.indexed:
-                self._delete_bands([article.id])  # keys recomputed from the old fingerprints
-            self._db.execute("DELETE FROM fingerprints WHERE article_id = ?", [article.id])
-            self._insert_signatures(article, fingerprints)
+            self._insert_keys(article, fingerprints)
 
     @_reads("paragraphs")
     def paragraph_wordings(self, article_ids: Iterable[str]) -> list[tuple]:
@@ -393,7 +413,7 @@ class Store:
         )
 
     def _remove_article(self, article_id: str) -> None:
-        # Paragraphs, attributions, fingerprints, matches and the article's own parent
+        # Paragraphs, attributions, matches and the article's own parent
         # edge go by ON DELETE CASCADE (0004); edges whose parent it is have no foreign
         # key (a parent may be an outlet), and the explicit deletes cost nothing.
         self._db.execute("DELETE FROM articles WHERE id = ?", [article_id])
@@ -485,63 +505,62 @@ class Store:
         where, args = ("article_id = ?", [article_id]) if article_id is not None else (None, None)
         return [_attribution(row) for row in self._db.table("attributions").rows_where(where, args, order_by="id")]
 
-    @_reads("fingerprints")
-    def fingerprints(
-        self, article_ids: Iterable[str] | None = None
-    ) -> dict[tuple[str, int], np.ndarray]:
-        """MinHash hash values (uint64 arrays) by (article id, paragraph index)."""
-        if article_ids is None:
-            rows = self._db.table("fingerprints").rows_where()
-        else:
-            rows = self._rows_in(
-                "fingerprints", "article_id", list(dict.fromkeys(article_ids)), order_by="article_id, paragraph_index"
-            )
-        return {
-            (row["article_id"], row["paragraph_index"]): _hash_values(row["hashvalues"])
-            for row in rows
-        }
-
-    def _resign_fingerprints(self) -> None:
-        """Recompute signatures made with another shingle hash than ``fingerprint.HASH``
-        (SHA-1 ones, before migration 0007) from the stored text, and the band keys of
-        the indexed paragraphs from them, so that old and new articles compare. Runs on
-        open; once done, reading one setting finds nothing to do."""
+    def _rebuild_band_keys(self) -> None:
+        """Recompute every stored band key from the text when the keys were made with
+        another shingle hash than ``fingerprint.HASH`` (SHA-1 ones, before migration 0007),
+        so that old and new articles compare. Runs on open; once done, reading one setting
+        finds nothing to do. Pruned paragraphs stay out (only band_paragraphs are keyed)."""
         from . import fingerprint as fp
 
         row = self._db.execute("SELECT value FROM settings WHERE key = 'signature_hash'").fetchone()
         if row is not None and row[0] == fp.HASH:
             return
-        with self._transaction("re-sign the stored fingerprints"):
+        with self._transaction("recompute the stored band keys"):
             conn = self._db.conn
-            ids = [r[0] for r in conn.execute("SELECT DISTINCT article_id FROM fingerprints ORDER BY article_id")]
-            for start in range(0, len(ids), 500):
-                batch = ids[start : start + 500]
-                stored = self.fingerprints(batch)
-                paragraphs = {(a.id, p.index): p for a in self.articles(batch) for p in a.paragraphs}
-                keys = [key for key in stored if key in paragraphs]
-                words = [fp.words(paragraphs[key].text) for key in keys]
-                values = fp.signatures_of_words(words)
-                conn.executemany(
-                    "UPDATE fingerprints SET hashvalues = ? WHERE article_id = ? AND paragraph_index = ?",
-                    [(_hash_bytes(v), a, i) for (a, i), v in zip(keys, values)],
-                )
-            # Band keys are a pure function of the signatures: all of them are rewritten
-            # for the paragraphs still indexed (pruned ones stay out).
             conn.execute("DELETE FROM bands")
-            rows = conn.execute(
-                "SELECT b.id, f.hashvalues FROM band_paragraphs b JOIN fingerprints f "
-                "ON f.article_id = b.article_id AND f.paragraph_index = b.paragraph_index"
-            ).fetchall()
-            conn.executemany(
-                "INSERT OR IGNORE INTO bands (key, paragraph) VALUES (?, ?)",
-                (
-                    (k, paragraph)
-                    for paragraph, blob in rows
-                    if len(signature := _hash_values(blob)) >= candidates.BANDS * candidates.ROWS
-                    for k in candidates.band_keys(signature)
-                ),
-            )
+            indexed = conn.execute("SELECT id, article_id, paragraph_index FROM band_paragraphs ORDER BY id").fetchall()
+            for start in range(0, len(indexed), _KEY_BATCH):
+                batch = indexed[start : start + _KEY_BATCH]
+                keys = self._recomputed_keys([(a, i) for _, a, i in batch])
+                conn.executemany(
+                    "INSERT OR IGNORE INTO bands (key, paragraph) VALUES (?, ?)",
+                    [(k, paragraph) for paragraph, a, i in batch for k in keys.get((a, i), ())],
+                )
             conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('signature_hash', ?)", [fp.HASH])
+
+    def _recomputed_signatures(self, paragraphs: list[tuple[str, int]]) -> dict[tuple[str, int], np.ndarray]:
+        """The MinHash signatures of those stored (article, paragraph index)es, computed
+        from their text as ingest computed them (``align.signatures_of_texts``)."""
+        from provenance import align
+
+        texts = self._paragraph_texts(paragraphs)
+        found = [key for key in paragraphs if key in texts]
+        values = align.signatures_of_texts([texts[key] for key in found]) if found else []
+        return dict(zip(found, values))
+
+    def _recomputed_keys(self, paragraphs: list[tuple[str, int]]) -> dict[tuple[str, int], list[int]]:
+        return {
+            key: candidates.band_keys(values)
+            for key, values in self._recomputed_signatures(paragraphs).items()
+            if len(values) >= candidates.BANDS * candidates.ROWS
+        }
+
+    def _paragraph_texts(self, paragraphs: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        """The text of each of those stored (article, paragraph index)es."""
+        wanted = set(paragraphs)
+        ids = sorted({a for a, _ in wanted})
+        texts: dict[tuple[str, int], str] = {}
+        for start in range(0, len(ids), _QUERY_CHUNK):
+            chunk = ids[start : start + _QUERY_CHUNK]
+            for article_id, index, text in self._db.execute(
+                "SELECT p.article_id, p.paragraph_index, COALESCE(p.text, "
+                "substr(a.text, p.start_offset + 1, p.end_offset - p.start_offset)) "
+                f"FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE p.article_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ):
+                if (article_id, index) in wanted:
+                    texts[(article_id, index)] = text
+        return texts
 
     def _fill_wording_keys(self) -> None:
         """Compute the wording key of paragraphs stored before migration 0008 (NULL).
@@ -556,25 +575,10 @@ class Store:
                 "FROM articles a WHERE a.id = paragraphs.article_id))) WHERE wording IS NULL"
             )
 
-    def _compact_fingerprints(self) -> None:
-        """Rewrite fingerprints stored as uint64 (before the compact schema) as uint32.
-
-        Runs on open; once done, a scan of the blob lengths finds nothing to do."""
-        legacy = self._db.execute(
-            "SELECT article_id, paragraph_index, hashvalues FROM fingerprints WHERE length(hashvalues) = ?",
-            [8 * _num_perm()],
-        ).fetchall()
-        if not legacy:
-            return
-        with self._transaction("compact the stored fingerprints"):
-            self._db.conn.executemany(
-                "UPDATE fingerprints SET hashvalues = ? WHERE article_id = ? AND paragraph_index = ?",
-                [(_hash_bytes(_hash_values(blob)), article_id, index) for article_id, index, blob in legacy],
-            )
-
     # Candidate index (bands) -------------------------------------------------------------
-    # A paragraph's keys are a pure function of its signature, so they are recomputed from
-    # the fingerprint wherever they are needed (lookup, removal) rather than indexed twice.
+    # A paragraph's keys are a pure function of its signature, which is a pure function of
+    # its text: they are recomputed from the text wherever they are needed (lookup,
+    # removal) rather than indexed twice or kept as a signature.
 
     def _insert_bands(self, rows: Iterable[candidates.BandRow]) -> None:
         by_paragraph: dict[tuple[str, int], list[int]] = defaultdict(list)
@@ -621,18 +625,23 @@ class Store:
                 f"WHERE article_id IN ({', '.join('?' * len(chunk))}){where}",
                 chunk + ([] if before is None else [before]),
             ).fetchall()
-        prints = self.fingerprints(sorted({r[1] for r in rows}))
         removed = 0
-        for paragraph, article_id, index in rows:
-            values = prints.get((article_id, index))
-            if values is not None and len(values) >= candidates.BANDS * candidates.ROWS:
-                cursor = self._db.conn.executemany(
-                    "DELETE FROM bands WHERE key = ? AND paragraph = ?",
-                    ((k, paragraph) for k in candidates.band_keys(values)),
-                )
-                removed += cursor.rowcount
-            self._db.execute("DELETE FROM band_paragraphs WHERE id = ?", [paragraph])
+        for start in range(0, len(rows), _KEY_BATCH):
+            batch = rows[start : start + _KEY_BATCH]
+            keys = self._recomputed_keys([(a, i) for _, a, i in batch])
+            cursor = self._db.conn.executemany(
+                "DELETE FROM bands WHERE key = ? AND paragraph = ?",
+                [(k, paragraph) for paragraph, a, i in batch for k in keys.get((a, i), ())],
+            )
+            removed += cursor.rowcount
+            self._db.conn.executemany("DELETE FROM band_paragraphs WHERE id = ?", [(r[0],) for r in batch])
         return removed, len(rows), len({r[1] for r in rows})
+
+    def add_keys(self, article: Article) -> None:
+        """Store the band keys of a stored article, computed from its text (one stored
+        before the band index existed)."""
+        with self._transaction(f"store the band keys of {article.id}"):
+            self._insert_keys(article, None)
 
     def add_bands(self, rows: Iterable[candidates.BandRow]) -> None:
         """Store band keys (those of paragraphs stored before the index existed)."""
@@ -664,15 +673,9 @@ class Store:
             yield (a, pa), (b, pb)
 
     def _postings(self, article_ids: list[str]) -> tuple[dict[tuple[str, int], list[int]], dict[int, list[tuple[str, int]]]]:
-        """The keys of those articles' indexed paragraphs (recomputed from fingerprints),
+        """The keys of those articles' indexed paragraphs (recomputed from their text),
         and for each such key the indexed paragraphs that hold it."""
-        indexed = self.banded_paragraphs(article_ids)
-        prints = self.fingerprints(article_ids)
-        keys_of = {
-            key: candidates.band_keys(values)
-            for key, values in prints.items()
-            if key in indexed and len(values) >= candidates.BANDS * candidates.ROWS
-        }
+        keys_of = self._recomputed_keys(sorted(self.banded_paragraphs(article_ids)))
         wanted = sorted({k for keys in keys_of.values() for k in keys})
         postings: dict[int, list[tuple[str, int]]] = defaultdict(list)
         for start in range(0, len(wanted), _QUERY_CHUNK):
@@ -718,43 +721,29 @@ class Store:
         _, postings = self._postings(article_ids)
         return sum(1 for holders in postings.values() if len(holders) > max_bucket)
 
-    @_reads("fingerprints")
-    def signatures(self, chunk: int = 50_000) -> Iterator[list[candidates.Signature]]:
-        """Every stored paragraph signature with its article's publication day, ``chunk``
-        at a time, by article id and paragraph (an archive's, read without holding it)."""
+    @_reads("band keys")
+    def band_key_rows(self, chunk: int = 100_000) -> Iterator[list[tuple[str, int, int]]]:
+        """Every stored band key as (article id, paragraph index, key), ``chunk`` rows at a
+        time, in key order (an archive's keys, read without holding them)."""
         cursor = self._db.execute(
-            "SELECT f.article_id, f.paragraph_index, a.published, f.hashvalues FROM fingerprints f "
-            "JOIN articles a ON a.id = f.article_id ORDER BY f.article_id, f.paragraph_index"
+            "SELECT p.article_id, p.paragraph_index, b.key FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph"
         )
         while rows := cursor.fetchmany(chunk):
-            yield [_signature(row) for row in rows]
+            yield rows
 
-    @_reads("fingerprints")
-    def unbanded_signatures(self) -> list[candidates.Signature]:
-        """Signatures of paragraphs of undecided articles that have no band keys (stored
-        before the band index existed; a decided article without keys was pruned)."""
-        rows = self._db.execute(
-            "SELECT f.article_id, f.paragraph_index, a.published, f.hashvalues FROM fingerprints f "
-            "JOIN articles a ON a.id = f.article_id "
-            "LEFT JOIN band_paragraphs b ON b.article_id = f.article_id AND b.paragraph_index = f.paragraph_index "
-            "WHERE b.id IS NULL AND f.article_id NOT IN (SELECT article_id FROM decisions) "
-            "ORDER BY f.article_id, f.paragraph_index"
-        ).fetchall()
-        signatures = [_signature(row) for row in rows]
-        return [s for s in signatures if len(s.hashvalues) >= candidates.BANDS * candidates.ROWS]
+    @_reads("band keys")
+    def unbanded_articles(self) -> list[str]:
+        """Ids of the undecided stored articles without any band key (stored before the
+        band index existed; a decided article without keys was pruned), in stored order."""
+        return [r[0] for r in self._db.execute(
+            "SELECT id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM band_paragraphs b WHERE b.article_id = a.id) "
+            "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.article_id = a.id) ORDER BY rowid"
+        )]
 
     @_reads("articles")
     def article_ids(self) -> list[str]:
         """Ids of the stored articles, in the order they were stored."""
         return [r[0] for r in self._db.execute("SELECT id FROM articles ORDER BY rowid")]
-
-    @_reads("articles")
-    def articles_without_fingerprints(self) -> list[str]:
-        """Ids of the stored articles that have no paragraph signature, in stored order."""
-        return [r[0] for r in self._db.execute(
-            "SELECT id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM fingerprints f WHERE f.article_id = a.id) "
-            "ORDER BY rowid"
-        )]
 
     @_reads("articles")
     def article_dates(self) -> dict[str, str | None]:
@@ -774,17 +763,20 @@ class Store:
         """(how many article languages the store holds, how many articles have none)."""
         return self._db.execute("SELECT COUNT(DISTINCT language), SUM(language IS NULL) FROM articles").fetchone()
 
-    @_reads("fingerprints")
+    @_reads("band keys")
     def signature_table(self) -> Iterator[tuple[str, int, str | None, np.ndarray]]:
-        """(article, paragraph, day, hashvalues) of every paragraph in the band index, by
-        day (undated first), article and paragraph (``provenance sign``)."""
-        cursor = self._db.execute(
-            "SELECT f.article_id, f.paragraph_index, b.day, f.hashvalues FROM fingerprints f "
-            "JOIN band_paragraphs b ON b.article_id = f.article_id AND b.paragraph_index = f.paragraph_index "
-            "ORDER BY b.day, f.article_id, f.paragraph_index"
-        )
-        for article, paragraph, day, blob in cursor:
-            yield article, paragraph, day, np.frombuffer(blob, dtype=_HASH_DTYPE).astype(np.uint64)
+        """(article, paragraph, day, hashvalues as uint64) of every paragraph in the band
+        index, by day (undated first), article and paragraph (``provenance sign``); the
+        signatures are recomputed from the text, _KEY_BATCH paragraphs at a time."""
+        rows = self._db.execute(
+            "SELECT article_id, paragraph_index, day FROM band_paragraphs ORDER BY day, article_id, paragraph_index"
+        ).fetchall()
+        for start in range(0, len(rows), _KEY_BATCH):
+            batch = rows[start : start + _KEY_BATCH]
+            signatures = self._recomputed_signatures([(a, i) for a, i, _ in batch])
+            for article, paragraph, day in batch:
+                if (article, paragraph) in signatures:
+                    yield article, paragraph, day, np.asarray(signatures[(article, paragraph)], dtype=np.uint64)
 
     def prune_bands(self, before: str) -> dict[str, int]:
         """Drop the band keys of paragraphs published before day ``before`` (YYYY-MM-DD).
@@ -1093,10 +1085,13 @@ class Store:
                     self._db.execute(statement)
                 self._db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
             else:
-                for trigger in ("articles_ai", "articles_ad", "articles_au"):
-                    self._db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-                self._db.execute("DROP TABLE articles_fts")
+                self._drop_full_text()
         return True
+
+    def _drop_full_text(self) -> None:
+        for trigger in ("articles_ai", "articles_ad", "articles_au"):
+            self._db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        self._db.execute("DROP TABLE IF EXISTS articles_fts")
 
     def vacuum(self) -> None:
         """Rewrite the file without its free pages (after dropping an index)."""
@@ -1131,8 +1126,7 @@ class Store:
         tables["edges"]["facets"] = ["kind"]
         tables["edges_readable"]["facets"] = ["kind", "child_language"]
         tables["attributions"]["facets"] = ["kind", "outlet"]
-        for internal in ("fingerprints", "embeddings"):
-            tables[internal]["hidden"] = True
+        tables["embeddings"]["hidden"] = True
         name = self.path.stem if self.path else "provenance"
         return {
             "title": "provenance: where the stories came from",
@@ -1188,26 +1182,6 @@ class Store:
         return rows
 
 
-def _num_perm() -> int:
-    from provenance.fingerprint import NUM_PERM
-
-    return NUM_PERM
-
-
-def _hash_bytes(values) -> bytes:
-    """MinHash values as stored: little-endian uint32 (they are 32-bit, see fingerprint)."""
-    array = np.asarray(values)
-    if array.size and (int(array.min()) < 0 or int(array.max()) > 0xFFFFFFFF):
-        raise StoreError("MinHash values must fit in 32 bits (datasketch's affine32 scheme)")
-    return array.astype(_HASH_DTYPE).tobytes()
-
-
-def _hash_values(blob: bytes) -> np.ndarray:
-    """Stored MinHash values as a uint32 array; uint64 blobs (older databases) are read too."""
-    width = _LEGACY_HASH_DTYPE if len(blob) == 8 * _num_perm() else _HASH_DTYPE
-    return np.frombuffer(blob, dtype=width).astype(np.uint32)
-
-
 def _attribution(row: dict) -> Attribution:
     return Attribution(
         article=row["article_id"],
@@ -1256,12 +1230,6 @@ def _paragraph_row(article: Article, paragraph: Paragraph) -> dict:
         "boilerplate": paragraph.boilerplate,
         "wording": segment.wording_key(paragraph.text),
     }
-
-
-def _signature(row: tuple) -> candidates.Signature:
-    """A Signature from a row (article id, paragraph index, published, hashvalues blob)."""
-    article, index, published, blob = row
-    return candidates.Signature(article, index, _hash_values(blob), day=candidates.day_of(published))
 
 
 def _use_wal(db: sqlite_utils.Database) -> None:

@@ -5,8 +5,9 @@ for a folder, not for an archive of 10^5 articles (7.4 GB at 100,000). For a dat
 and a band engine (stored, DuckDB, Spark: engines without ``extra_article_pairs``) it runs
 here instead, holding a bounded part of the archive at a time:
 
-1. candidates: the engine reads the stored signatures a chunk at a time
-   (``Store.signatures``) and answers candidate paragraph pairs;
+1. candidates: the engine joins the stored band keys (``CandidateEngine.stored_pairs``:
+   SQLite's own self-join, or the keys read a chunk at a time, ``Store.band_key_rows``)
+   and answers candidate paragraph pairs; no signature is read or recomputed;
 2. verification: the candidate article pairs are cut into work items of at most
    ITEM_ARTICLES articles, articles linked by candidates kept together; a work item's
    articles are read from the file, aligned (``align.compare``) and let go. With ``jobs``
@@ -51,8 +52,8 @@ TASK_ARTICLES = 100
 
 def streams(store: Store, engine: CandidateEngine) -> bool:
     """Does ``analyse`` of this store with this engine run here? A database file (workers
-    read it) and an engine that finds candidates from signatures alone."""
-    return store.path is not None and type(engine).extra_article_pairs is CandidateEngine.extra_article_pairs
+    read it) and an engine that joins the stored band keys (a band engine)."""
+    return store.path is not None and type(engine).stored_pairs is not CandidateEngine.stored_pairs
 
 
 def analyse_stored(
@@ -70,7 +71,7 @@ def analyse_stored(
     ``load_embedder`` is called only if translations are searched."""
     _fill_index(store)
     published = store.article_dates()
-    pairs = sorted({(a, b) for (a, _), (b, _) in engine.pairs(_signatures(store))})
+    pairs = sorted({(a, b) for (a, _), (b, _) in engine.stored_pairs(store)})
     if window_days is not None:
         pairs = [(a, b) for a, b in pairs if align.published_within(published[a], published[b], window_days)]
     size, df = store.vocabulary(None)
@@ -89,28 +90,15 @@ def _fill_index(store: Store) -> None:
     without reading the archive when nothing is missing."""
     if store.read_only:
         return
-    missing = store.unbanded_signatures()
-    if missing:
-        from .candidates import band_rows
-
-        store.add_bands(band_rows(missing))
+    for ids in chunks(store.unbanded_articles(), LINEAGE_ARTICLES):
+        with store.batch():
+            for article in store.articles(ids):
+                store.add_keys(article)
     if store.vocabulary([])[0] == 0 and store.article_count():
         for ids in chunks(store.article_ids(), LINEAGE_ARTICLES):
             for words in map(align.article_words, store.articles(ids)):
                 if words:
                     store.count_words(words, +1)
-
-
-def _signatures(store: Store) -> Iterator[Signature]:
-    """The stored signatures, and those of articles stored without any (by hand, say:
-    ``align.prepare`` computes them in a full analysis), computed here."""
-    for chunk in store.signatures():
-        yield from chunk
-    for ids in chunks(store.articles_without_fingerprints(), LINEAGE_ARTICLES):
-        for article in store.articles(ids):
-            day = day_of(article.published)
-            for unit in align.prepare(article):
-                yield Signature(article.id, unit.paragraph.index, unit.hashvalues, day=day)
 
 
 def work_items(pairs: list[tuple[str, str]], limit: int | None = None) -> list[list[int]]:
@@ -223,11 +211,8 @@ def _verify_in_worker(item: list[int]):
 
 def _verify_item(store: Store, pairs, item: list[int], vocabulary) -> list[tuple[int, Match | None, list[str]]]:
     ids = sorted({x for index in item for x in pairs[index]})
-    prints: dict[str, dict[int, object]] = defaultdict(dict)
-    for (article_id, index), values in store.fingerprints(ids).items():
-        prints[article_id][index] = values
     articles = {a.id: a for a in store.articles(ids)}
-    units = {i: align.prepare(a, prints.get(i)) for i, a in articles.items()}
+    units = {i: align.prepare(a, signed=False) for i, a in articles.items()}
     out = []
     for index in item:
         a, b = pairs[index]

@@ -44,6 +44,7 @@ TOKYO = {"id": "tokyo.txt", "title": "大雨警報", "text": "東京都で大雨
 @pytest.fixture
 def db_path(tmp_path):
     path = tmp_path / "stories.db"
+    Store(path, full_text=True).close()  # a new file has no search index unless asked
     pipeline.trace([WIRE, PAPER, BLOG, TOKYO], db_path=str(path), crosslingual=False)
     return path
 

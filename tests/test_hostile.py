@@ -139,6 +139,15 @@ def _damage(kind: str, path: Path) -> None:
     elif kind == "garbage-in-the-middle":
         middle = len(data) // 2
         path.write_bytes(data[:middle] + bytes(range(256)) * 256 + data[middle + 65536 :])
+    elif kind == "garbage-in-the-articles":  # every page of the articles table, whatever the layout
+        conn = sqlite3.connect(path)
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = [n for (n,) in conn.execute("SELECT pageno FROM dbstat WHERE name = 'articles'")]
+        conn.close()
+        damaged = bytearray(data)
+        for page in pages:
+            damaged[(page - 1) * size : page * size] = (bytes(range(256)) * (size // 256 + 1))[:size]
+        path.write_bytes(bytes(damaged))
 
 
 @pytest.mark.parametrize("kind", ["png", "truncated", "v99", "garbage-in-the-middle"])
@@ -159,7 +168,7 @@ def test_a_database_past_the_whole_file_check_size_still_fails_on_read_in_one_li
     import provenance.store as store_module
 
     db = _stored_db(runner, tmp_path)
-    _damage("garbage-in-the-middle", db)
+    _damage("garbage-in-the-articles", db)
     monkeypatch.setattr(store_module, "QUICK_CHECK_MAX_BYTES", 0)  # as if it were a large archive
     result = runner.invoke(main, ["tree", "--db", str(db)])
     no_traceback(result)

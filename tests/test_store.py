@@ -8,7 +8,7 @@ import pytest
 import sqlite_utils
 
 import provenance.store as store_module
-from provenance import candidates, pipeline, segment
+from provenance import align, candidates, pipeline, segment
 from provenance import fingerprint as fp
 from provenance.db import MigrationError, Migration, load_migrations, migrate, schema_version
 from provenance.models import (
@@ -66,11 +66,24 @@ def store(tmp_path):
         yield opened
 
 
-def signatures(article: Article, seed: int = 0) -> dict[int, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    # MinHash values are 32-bit (affine32), 128 per paragraph.
-    return {p.index: rng.integers(0, 2**32 - 1, size=128, dtype=np.uint32, endpoint=True)
-            for p in article.content_paragraphs()}
+def signatures(article: Article) -> dict[int, np.ndarray]:
+    """What ingest passes: the signatures of the article's unit paragraphs (a store keeps
+    their band keys and recomputes them from the text to remove them)."""
+    return align.signatures_and_words(article)[0]
+
+
+def stored_keys(store: Store) -> dict[tuple[str, int], set[int]]:
+    """The band keys the store holds, by (article, paragraph)."""
+    found: dict[tuple[str, int], set[int]] = {}
+    for article_id, index, key in store._db.execute(
+        "SELECT p.article_id, p.paragraph_index, b.key FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph"
+    ):
+        found.setdefault((article_id, index), set()).add(key)
+    return found
+
+
+def keys_of(prints: dict[int, np.ndarray], article_id: str) -> dict[tuple[str, int], set[int]]:
+    return {(article_id, i): set(candidates.band_keys(v)) for i, v in prints.items()}
 
 
 def stored(store: Store, *ids: str) -> None:
@@ -101,11 +114,9 @@ def test_article_attributions_and_fingerprints_round_trip_through_the_file(tmp_p
         assert store.attributions() == attributions
         assert store.attributions(story.id) == attributions
         assert store.attributions("missing") == []
-        stored = store.fingerprints()
-    assert stored.keys() == {(story.id, 0), (story.id, 1)}
-    for index, values in fingerprints.items():
-        assert stored[(story.id, index)].dtype == np.uint32
-        np.testing.assert_array_equal(stored[(story.id, index)], values)
+        # Band keys, not signatures (migration 0009): those of the signatures passed in.
+        assert fingerprints and stored_keys(store) == keys_of(fingerprints, story.id)
+        assert "fingerprints" not in store._db.table_names()
 
 
 def test_articles_by_id_keeps_the_asked_order_and_skips_unknown_ids(store):
@@ -115,7 +126,6 @@ def test_articles_by_id_keeps_the_asked_order_and_skips_unknown_ids(store):
     assert [a.id for a in store.articles()] == ["a.txt", "b.txt"]
     assert store.articles(["b.txt", "nope", "a.txt", "b.txt"]) == [second, first]
     assert store.articles([]) == []
-    assert list(store.fingerprints(["b.txt"])) == []
 
 
 def test_same_article_again_is_unchanged_and_writes_nothing(store, story):
@@ -153,7 +163,8 @@ def test_new_content_replaces_the_article_and_drops_what_touched_it(store, story
 
     assert store.article(story.id) == edited
     assert [a.phrase for a in store.attributions(story.id)] == ["per Wire"]
-    assert store.fingerprints([story.id]) == {}
+    # The old version's keys went, recomputed from its stored text; the new one's came.
+    assert stored_keys(store) == keys_of(signatures(edited), story.id)
     assert [(m.a, m.b) for m in store.matches()] == [(other.id, "third.txt")]
     assert [(e.parent, e.child) for e in store.edges()] == [("outlet:wire", other.id)]
 
@@ -191,7 +202,7 @@ def test_a_failure_midway_leaves_no_half_article(monkeypatch, tmp_path, story):
         store.add_article(story, attributions, signatures(story))
     assert len(calls) == 2  # the article and its paragraphs were written before the failure
     with Store(path) as store:
-        for table in ("articles", "paragraphs", "attributions", "fingerprints"):
+        for table in ("articles", "paragraphs", "attributions", "bands", "band_paragraphs"):
             assert count(store, table) == 0, table
 
 
@@ -208,14 +219,16 @@ def test_a_failed_replacement_keeps_the_old_version(store, monkeypatch, story):
         store.add_article(edited, [])
     assert store.article(story.id) == story
     assert len(store.attributions(story.id)) == 1
-    assert len(store.fingerprints()) == 2
+    assert stored_keys(store) == keys_of(signatures(story), story.id)
     assert len(store.edges()) == 1
 
 
 def test_a_database_error_becomes_store_error_and_rolls_back(store, story):
-    # Foreign keys are on: a fingerprint for a paragraph that does not exist is refused.
+    # An SQLite error midway (the index table gone behind the store's back) is one
+    # StoreError naming the article, and nothing of it stays.
+    store._db.execute("DROP TABLE bands")
     with pytest.raises(StoreError, match=story.id):
-        store.add_article(story, [], {0: np.zeros(4, dtype=np.uint64), 99: np.zeros(4, dtype=np.uint64)})
+        store.add_article(story, [], signatures(story))
     assert store.articles() == []
     assert count(store, "paragraphs") == 0
 
@@ -318,7 +331,7 @@ def test_new_database_is_at_the_latest_schema_version(tmp_path):
     Store(path).close()
     db = sqlite_utils.Database(path)
     assert schema_version(db) == load_migrations()[-1].version
-    assert {"articles", "paragraphs", "fingerprints", "attributions", "outlets", "matches",
+    assert {"articles", "paragraphs", "bands", "attributions", "outlets", "matches",
             "match_pairs", "match_spans", "edges", "embeddings"} <= set(db.table_names())
     db.close()
     Store(path).close()  # reopening migrates nothing and does not fail
@@ -401,14 +414,10 @@ def test_paragraph_text_is_stored_once_unless_it_differs_from_the_article_slice(
     assert store.articles() == [story]
 
 
-def test_fingerprints_are_stored_as_32_bit_values_and_wider_ones_are_refused(store, story):
-    store.add_article(story, [], signatures(story))
-    blob_sizes = {n for (n,) in store._db.execute("SELECT length(hashvalues) FROM fingerprints")}
-    assert blob_sizes == {128 * 4}
-    other = make_article("other.txt", ["A paragraph long enough to carry a fingerprint of its own."])
-    with pytest.raises(StoreError, match="32 bits"):
-        store.add_article(other, [], {0: np.array([2**40] * 128, dtype=np.uint64)})
-    assert store.article("other.txt") is None
+def test_signatures_for_paragraphs_the_article_lacks_are_refused(store, story):
+    with pytest.raises(StoreError, match="does not have: \\[99\\]"):
+        store.add_article(story, [], {**signatures(story), 99: np.zeros(128, dtype=np.uint32)})
+    assert store.article(story.id) is None and count(store, "bands") == 0
 
 
 def test_a_database_from_before_the_compact_schema_migrates_with_its_data(tmp_path, story):
@@ -416,7 +425,6 @@ def test_a_database_from_before_the_compact_schema_migrates_with_its_data(tmp_pa
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA foreign_keys = ON")
     migrate(db, load_migrations()[:3])  # the schema before the compact one (0005)
-    old = signatures(story, seed=5)
     db["articles"].insert({"id": story.id, "source": story.source, "text": story.text,
                            "content_hash": story.content_hash, "format": "txt", "language": "en"})
     db["paragraphs"].insert_all({"article_id": story.id, "paragraph_index": p.index,
@@ -424,31 +432,30 @@ def test_a_database_from_before_the_compact_schema_migrates_with_its_data(tmp_pa
                                  "language": p.language, "boilerplate": p.boilerplate}
                                 for p in story.paragraphs)
     db["fingerprints"].insert_all({"article_id": story.id, "paragraph_index": i,
-                                   "hashvalues": v.astype("<u8").tobytes()} for i, v in old.items())
+                                   "hashvalues": np.arange(128, dtype="<u8").tobytes()} for i in (0, 1))
     db.conn.commit()
     db.close()
-    size_before = sum(len(v.astype("<u8").tobytes()) for v in old.values())
 
     with Store(path) as store:
         [article] = store.articles()
         assert [p.text for p in article.paragraphs] == [p.text for p in story.paragraphs]
-        stored = store.fingerprints()
-        # Made with SHA-1 then: re-signed from the text on open (see the next test).
-        for index in old:
-            expected = fp.signatures_of_words([fp.words(story.paragraphs[index].text)])[0]
-            np.testing.assert_array_equal(stored[(story.id, index)], expected)
-        blobs = store._db.execute("SELECT sum(length(hashvalues)) FROM fingerprints").fetchone()[0]
-        assert blobs == size_before // 2
         assert store._db.execute("SELECT count(*) FROM paragraphs WHERE text IS NOT NULL").fetchone()[0] == 0
-        # The rebuilt tables keep their cascades: removing the article removes the rest.
-        store.add_article(make_article(story.id, ["Replaced text of the story."]), [])
-        assert store.fingerprints() == {}
+        # Signatures are not kept (0009); the article, stored before the band index, gets
+        # its keys from its text at the next analysis.
+        assert "fingerprints" not in store._db.table_names()
+        assert store.unbanded_articles() == [story.id]
+        pipeline.analyse(store, crosslingual_embeddings=False)
+        assert stored_keys(store) == keys_of(signatures(story), story.id) != {}
+        # The rebuilt tables keep their cascades: replacing the article replaces its keys.
+        replaced = make_article(story.id, ["Replaced text of the story, long enough to be matched on its own."])
+        store.add_article(replaced, [])
+        assert stored_keys(store) == keys_of(signatures(replaced), story.id)
 
 
 def test_signatures_of_an_older_hash_are_recomputed_with_their_band_keys_on_open(tmp_path):
-    """A database from before migration 0007 holds SHA-1 signatures: opened by this
-    version, its fingerprints and band keys are those the current hash gives, pruned
-    paragraphs stay out of the index, and new articles find the archive's."""
+    """A database from before migration 0007 holds band keys of SHA-1 signatures: opened
+    by this version, its band keys are those the current hash gives (recomputed from the
+    text), pruned paragraphs stay out of the index, and new articles find the archive's."""
     rng = np.random.default_rng(3)
     words = [f"w{i}" for i in range(500)]
     texts = [" ".join(rng.choice(words, 60)) for _ in range(3)]
@@ -460,29 +467,20 @@ def test_signatures_of_an_older_hash_are_recomputed_with_their_band_keys_on_open
     with Store(path) as store:
         pipeline.ingest([str(source)], store)
         pipeline.analyse(store, crosslingual_embeddings=False)
-        # As version 6 left it: the setting says SHA-1, and the stored values are other ones.
+        # As version 6 left it: the setting says SHA-1, and the stored keys are other ones.
         conn = store._db.conn
-        for (article_id, index), values in store.fingerprints().items():
-            conn.execute("UPDATE fingerprints SET hashvalues = ? WHERE article_id = ? AND paragraph_index = ?",
-                         [(values ^ np.uint32(0x5A5A5A5A)).astype("<u4").tobytes(), article_id, index])
+        current = stored_keys(store)
+        conn.execute("UPDATE bands SET key = -key - 7")
         conn.execute("UPDATE settings SET value = 'sha1-32'")
         conn.execute("DELETE FROM band_paragraphs WHERE article_id = ?", [str(source / "a2.txt")])  # pruned
         conn.commit()
     with Store(path) as store:
         assert store._db.execute("SELECT value FROM settings").fetchone()[0] == fp.HASH
-        prints = store.fingerprints()
+        expected = {}
         for article in store.articles():
-            for p in article.content_paragraphs():
-                expected = fp.signatures_of_words([fp.words(p.text)])[0]
-                np.testing.assert_array_equal(prints[(article.id, p.index)], expected)
-        keys = {(a, i): set(candidates.band_keys(v)) for (a, i), v in prints.items() if not a.endswith("a2.txt")}
-        held = store._db.execute(
-            "SELECT b.article_id, b.paragraph_index, k.key FROM bands k JOIN band_paragraphs b ON b.id = k.paragraph"
-        ).fetchall()
-        found: dict = {}
-        for article_id, index, key in held:
-            found.setdefault((article_id, index), set()).add(key)
-        assert found == keys
+            if not article.id.endswith("a2.txt"):
+                expected |= keys_of(signatures(article), article.id)
+        assert stored_keys(store) == expected == {k: v for k, v in current.items() if not k[0].endswith("a2.txt")}
     # A reprint of a0 traced against the archive is found through the rewritten keys.
     (tmp_path / "new.txt").write_text(f"Reprint\n\n{texts[0]}\n", encoding="utf-8")
     result = pipeline.trace([str(tmp_path / "new.txt")], db_path=str(path), crosslingual=False)
@@ -499,7 +497,7 @@ def test_a_throw_away_store_keeps_no_indexes_and_traces_the_same(tmp_path):
     seeds = Path(__file__).resolve().parents[1] / "seeds"
     results = {}
     for indexed in (True, False):
-        with Store.memory(indexed=indexed) as store:
+        with Store.memory(indexed=indexed, full_text=True) as store:
             pipeline.ingest([str(seeds)], store)
             counts = {
                 "bands": store._db.execute("SELECT COUNT(*) FROM bands").fetchone()[0],
@@ -522,8 +520,8 @@ def test_a_failed_article_inside_a_batch_leaves_nothing_and_the_rest_is_stored(t
         with store.batch():
             store.add_article(story, [], signatures(story))
             bad = make_article("bad.txt", ["A paragraph long enough to carry a fingerprint of its own."])
-            with pytest.raises(StoreError, match="32 bits"):  # raised after its rows went in
-                store.add_article(bad, [], {0: np.array([2**40] * 128, dtype=np.uint64)})
+            with pytest.raises(StoreError, match="does not have"):  # raised after its rows went in
+                store.add_article(bad, [], {7: np.zeros(128, dtype=np.uint32)})
             store.add_article(make_article("good.txt", ["Another paragraph, stored."]), [])
             assert store._db.conn.in_transaction  # one commit for the whole batch
         assert not store._db.conn.in_transaction
@@ -609,6 +607,10 @@ def test_the_full_text_index_can_be_dropped_and_built_again(tmp_path):
     path = tmp_path / "s.db"
     runner = CliRunner()
     assert runner.invoke(main, ["ingest", str(seeds), "--db", str(path)]).exit_code == 0
+    with Store(path) as store:
+        assert not store.full_text  # a new file goes without, unless asked
+    built = runner.invoke(main, ["search-index", "--db", str(path), "--on"])
+    assert built.exit_code == 0 and "full-text index kept" in built.output
     before = path.stat().st_size
     done = runner.invoke(main, ["search-index", "--db", str(path), "--off"])
     assert done.exit_code == 0 and "full-text index dropped" in done.output

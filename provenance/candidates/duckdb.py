@@ -1,8 +1,9 @@
 """The DuckDB engine: the band self-join in embedded DuckDB, out of core.
 
 DuckDB spills the join to disk beyond ``memory_limit``, so it serves archives too big for
-the in-memory indexes (see ``candidates.choose``). It joins either the signatures passed
-in (their band keys go in as an Arrow table) or a ``provenance sign`` directory of Parquet
+the in-memory indexes (see ``candidates.choose``). It joins the signatures passed
+in (their band keys go in as Arrow tables), a store's stored band keys (``stored_pairs``)
+or a ``provenance sign`` directory of Parquet
 files partitioned by day (``source=``), which is how an archive is joined without loading
 it into Python at all.
 """
@@ -10,8 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .base import MAX_BUCKET, CandidateEngine, EngineUnavailable, CandidatePair, Signature, band_keys, chunks, keep
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 # Same query in every band engine: paragraphs of different articles sharing a key, once.
 # Keys shared by more than max_bucket paragraphs are left out (see base.MAX_BUCKET).
@@ -64,24 +69,29 @@ class DuckDBEngine(CandidateEngine):
     def pairs(
         self, signatures: Iterable[Signature], *, new: Collection[str] | None = None
     ) -> Iterator[CandidatePair]:
-        import pyarrow as pa
-
         if self.source is not None:
             yield from self.join_parquet(self.source, new=new)
             return
-        # Keys go in a chunk at a time, articles as small integers (an archive's 37 keys a
+        rows = ((s.article, s.paragraph, key) for s in signatures for key in band_keys(s.hashvalues))
+        yield from self._join_rows(chunks(rows, 500_000), new)
+
+    def stored_pairs(self, store: Store) -> Iterator[CandidatePair]:
+        if self.source is not None:
+            return self.join_parquet(self.source)
+        return self._join_rows(store.band_key_rows(), None)
+
+    def _join_rows(self, batches: Iterable[list[tuple[str, int, int]]], new: Collection[str] | None) -> Iterator[CandidatePair]:
+        """The pairs of (article, paragraph, key) rows, loaded a batch at a time."""
+        import pyarrow as pa
+
+        # Keys go in a batch at a time, articles as small integers (an archive's 37 keys a
         # paragraph as Python objects were most of a 100k trace's memory).
         self.conn.execute("CREATE OR REPLACE TEMP TABLE band_keys (article INTEGER, paragraph INTEGER, key BIGINT)")
         codes: dict[str, int] = {}
-        for chunk in chunks(signatures, 20_000):
-            article, paragraph, key = [], [], []
-            for s in chunk:
-                keys = band_keys(s.hashvalues)
-                article += [codes.setdefault(s.article, len(codes))] * len(keys)
-                paragraph += [s.paragraph] * len(keys)
-                key += keys
+        for batch in batches:
+            article, paragraph, key = zip(*batch)
             self.conn.register("band_chunk", pa.table({
-                "article": pa.array(article, pa.int32()),
+                "article": pa.array([codes.setdefault(a, len(codes)) for a in article], pa.int32()),
                 "paragraph": pa.array(paragraph, pa.int32()),
                 "key": pa.array(key, pa.int64()),
             }))

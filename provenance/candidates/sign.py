@@ -8,7 +8,9 @@ natively and the per-day partitioning news archives (Media Cloud, EMM) use:
 - ``bands/``: article, paragraph, band, key (int64, see ``candidates.base``), day.
 
 Rows are streamed from SQLite (sorted by day) in batches, so an archive of any size is written in bounded
-memory. Paragraphs whose keys were pruned (``provenance prune``) are left out.
+memory. A store keeps band keys, not signatures: the signatures are recomputed from the
+stored text (``Store.signature_table``), and the keys from them are the stored ones.
+Paragraphs whose keys were pruned (``provenance prune``) are left out.
 """
 from __future__ import annotations
 

@@ -2,16 +2,21 @@
 
 Spark is the engine passim and text-dedup use past one machine. ``master`` is any Spark
 master URL: ``local[2]`` (the default: two cores of this machine), ``spark://host:7077``,
-``yarn``, ``k8s://...`` (see docs/scale.md). The join reads either the signatures passed
-in (shipped to the JVM as one Arrow table) or a ``provenance sign`` bands folder, which a
+``yarn``, ``k8s://...`` (see docs/scale.md). The join reads the signatures passed
+in or a store's band keys (``stored_pairs``), shipped to the JVM as one Arrow table, or a
+``provenance sign`` bands folder, which a
 cluster reads from shared storage (``join_parquet``).
 """
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .base import MAX_BUCKET, CandidateEngine, EngineUnavailable, CandidatePair, Signature, band_rows, keep
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 # For small jobs in local mode (tests, a laptop): JVM start and query compilation dominate,
 # so skip the optimising JIT and whole-stage code generation. Not for real clusters.
@@ -65,17 +70,27 @@ class SparkEngine(CandidateEngine):
         if self.source is not None:
             yield from self.join_parquet(self.source, new=new)
             return
+        rows = [(r.article, r.paragraph, r.key) for r in band_rows(signatures)]
+        yield from self._join(self._frame(rows), new)
+
+    def stored_pairs(self, store: Store) -> Iterator[CandidatePair]:
+        """The store's band keys go to Spark from this process: right for ``local[N]``; on
+        a cluster, join ``provenance sign``'s Parquet instead (``source=``)."""
+        if self.source is not None:
+            return self.join_parquet(self.source)
+        return self._join(self._frame([row for batch in store.band_key_rows() for row in batch]), None)
+
+    def _frame(self, rows: list[tuple[str, int, int]]):
         import pyarrow as pa
 
-        rows = list(band_rows(signatures))
         table = pa.table(
             {
-                "article": pa.array([r.article for r in rows], pa.string()),
-                "paragraph": pa.array([r.paragraph for r in rows], pa.int32()),
-                "key": pa.array([r.key for r in rows], pa.int64()),
+                "article": pa.array([r[0] for r in rows], pa.string()),
+                "paragraph": pa.array([r[1] for r in rows], pa.int32()),
+                "key": pa.array([r[2] for r in rows], pa.int64()),
             }
         )
-        yield from self._join(self.spark.createDataFrame(table), new)
+        return self.spark.createDataFrame(table)
 
     def join_parquet(self, folder: str | Path, *, new: Collection[str] | None = None) -> Iterator[CandidatePair]:
         """The pairs of a ``provenance sign`` bands folder (a local path or a cluster URL)."""

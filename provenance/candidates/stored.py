@@ -43,6 +43,13 @@ class StoredEngine(CandidateEngine):
                 if keep(candidate, None):
                     yield candidate
 
+    def stored_pairs(self, store: Store) -> Iterator[CandidatePair]:
+        """The SQLite self-join of the stored keys (``store`` must be this engine's)."""
+        if self.max_bucket is not None:
+            self.capped_keys = store.crowded_keys(self.max_bucket)
+        for a, b in store.band_pairs(self.max_bucket):
+            yield ordered(a, b)
+
     def _ensure_stored(self, items: list[Signature]) -> None:
         """Write the keys of paragraphs stored before the bands table existed (or by hand)."""
         banded = self.store.banded_paragraphs(sorted({s.article for s in items}))
