@@ -165,6 +165,7 @@ def test_new_content_replaces_the_article_and_drops_what_touched_it(store, story
     assert [a.phrase for a in store.attributions(story.id)] == ["per Wire"]
     # The old version's keys went, recomputed from its stored text; the new one's came.
     assert stored_keys(store) == keys_of(signatures(edited), story.id)
+    assert count(store, "bands") == sum(map(len, stored_keys(store).values()))  # no orphan keys
     assert [(m.a, m.b) for m in store.matches()] == [(other.id, "third.txt")]
     assert [(e.parent, e.child) for e in store.edges()] == [("outlet:wire", other.id)]
 
@@ -634,3 +635,40 @@ def test_the_full_text_index_can_be_dropped_and_built_again(tmp_path):
         # Kept in step again: a deletion leaves the index too.
         store.add_article(make_article(str(late), ["Replaced: nothing about ports here at all."]), [])
         assert not store._db.execute("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'Antwerp'").fetchone()[0]
+
+
+def test_band_keys_of_a_version_8_database_keep_their_top_48_bits_and_still_match(tmp_path):
+    """Migration 0009 on a file of the previous schema: the 64-bit keys become their top
+    48 bits (what band_keys now gives), the signatures table goes, and a reprint traced
+    against the archive is found through the migrated keys."""
+    import hashlib
+
+    rng = np.random.default_rng(8)
+    words = [f"w{i}" for i in range(500)]
+    text = " ".join(rng.choice(words, 60))
+    (tmp_path / "a.txt").write_text(f"Title\n\n{text}\n", encoding="utf-8")
+    path = tmp_path / "v8.db"
+    with Store(path) as store:
+        pipeline.ingest([str(tmp_path / "a.txt")], store)
+        expected = stored_keys(store)
+        # As version 8 wrote it: full 64-bit keys of the same signatures, and a fingerprints table.
+        [article] = store.articles()
+        wide = {}
+        for index, values in signatures(article).items():
+            data = np.asarray(values, dtype="<u8")
+            wide[index] = [int.from_bytes(hashlib.blake2b(b.to_bytes(2, "little") + data[b * 3:b * 3 + 3].tobytes(),
+                                                          digest_size=8).digest(), "little", signed=True)
+                           for b in range(candidates.BANDS)]
+        conn = store._db.conn
+        conn.execute("DELETE FROM bands")
+        conn.executemany("INSERT INTO bands (key, paragraph) SELECT ?, id FROM band_paragraphs WHERE paragraph_index = ?",
+                         [(k, i) for i, keys in wide.items() for k in keys])
+        conn.execute("CREATE TABLE fingerprints (article_id TEXT, paragraph_index INTEGER, hashvalues BLOB)")
+        conn.execute("PRAGMA user_version = 8")
+        conn.commit()
+    with Store(path) as store:
+        assert stored_keys(store) == expected and expected
+        assert "fingerprints" not in store._db.table_names()
+    (tmp_path / "new.txt").write_text(f"Reprint\n\n{text}\n", encoding="utf-8")
+    result = pipeline.trace([str(tmp_path / "new.txt")], db_path=str(path), crosslingual=False)
+    assert (str(tmp_path / "new.txt"), str(tmp_path / "a.txt")) in {(e.child, e.parent) for e in result.edges}
