@@ -732,6 +732,21 @@ class Store:
             yield rows
 
     @_reads("band keys")
+    def band_key_arrays(self, chunk: int = 500_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Every stored band key as (band_paragraphs ids, keys), two int64 arrays of up to
+        ``chunk`` rows at a time, in key order: ``band_key_rows`` without a Python object
+        per key (``indexed_paragraphs`` names the ids)."""
+        cursor = self._db.execute("SELECT paragraph, key FROM bands")
+        while rows := cursor.fetchmany(chunk):
+            flat = np.fromiter((v for row in rows for v in row), dtype=np.int64, count=2 * len(rows)).reshape(-1, 2)
+            yield flat[:, 0], flat[:, 1]
+
+    @_reads("band keys")
+    def indexed_paragraphs(self) -> list[tuple[int, str, int]]:
+        """(band_paragraphs id, article id, paragraph index) of every indexed paragraph."""
+        return self._db.execute("SELECT id, article_id, paragraph_index FROM band_paragraphs").fetchall()
+
+    @_reads("band keys")
     def unbanded_articles(self) -> list[str]:
         """Ids of the undecided stored articles without any band key (stored before the
         band index existed; a decided article without keys was pruned), in stored order."""

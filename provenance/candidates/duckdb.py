@@ -77,8 +77,38 @@ class DuckDBEngine(CandidateEngine):
 
     def stored_pairs(self, store: Store) -> Iterator[CandidatePair]:
         if self.source is not None:
-            return self.join_parquet(self.source)
-        return self._join_rows(store.band_key_rows(), None)
+            yield from self.join_parquet(self.source)
+            return
+        import pyarrow as pa
+
+        # Keys go in as integer arrays (paragraph id, key), the paragraphs once as a small
+        # table; DuckDB joins them into the (article, paragraph, key) table _join reads.
+        paragraphs = store.indexed_paragraphs()
+        codes: dict[str, int] = {}
+        self.conn.register("paragraph_table", pa.table({
+            "pid": pa.array([p[0] for p in paragraphs], pa.int64()),
+            "article": pa.array([codes.setdefault(p[1], len(codes)) for p in paragraphs], pa.int32()),
+            "paragraph": pa.array([p[2] for p in paragraphs], pa.int32()),
+        }))
+        self.conn.execute("CREATE OR REPLACE TEMP TABLE stored_paragraphs AS SELECT * FROM paragraph_table")
+        self.conn.unregister("paragraph_table")
+        del paragraphs
+        self.conn.execute("CREATE OR REPLACE TEMP TABLE stored_keys (pid BIGINT, key BIGINT)")
+        for ids, keys in store.band_key_arrays():
+            self.conn.register("key_chunk", pa.table({"pid": ids, "key": keys}))
+            self.conn.execute("INSERT INTO stored_keys SELECT * FROM key_chunk")
+            self.conn.unregister("key_chunk")
+        self.conn.execute(
+            "CREATE OR REPLACE TEMP TABLE band_keys AS SELECT p.article, p.paragraph, k.key "
+            "FROM stored_keys k JOIN stored_paragraphs p USING (pid)"
+        )
+        self.conn.execute("DROP TABLE stored_keys")
+        self.conn.execute("DROP TABLE stored_paragraphs")
+        names = list(codes)
+        for (a, pa_), (b, pb) in self._join("band_keys", None, pa.int32()):
+            first, second = (names[a], pa_), (names[b], pb)
+            yield (first, second) if first < second else (second, first)
+        self.conn.execute("DROP TABLE band_keys")
 
     def _join_rows(self, batches: Iterable[list[tuple[str, int, int]]], new: Collection[str] | None) -> Iterator[CandidatePair]:
         """The pairs of (article, paragraph, key) rows, loaded a batch at a time."""
