@@ -26,10 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
-
 from . import align, crosslingual, lineage
-from .candidates import BANDS, ROWS, Signature, band_rows, day_of
 from .candidates.stored import StoredEngine
 from .models import DERIVED_KINDS, Article, Edge, Match, Outlet
 from .outlets import OutletRegistry
@@ -103,11 +100,7 @@ def ensure_index(store: Store, articles: list[Article]) -> None:
     them. Only undecided articles get band keys: a decided one without keys was pruned."""
     if store.read_only or not store.indexed:
         return
-    unbanded = set(store.unbanded_articles())
-    with store.batch():
-        for article in articles:
-            if article.id in unbanded:
-                store.add_keys(article)
+    store.add_missing_keys()
     size, _ = store.vocabulary([])
     if size == 0:
         counted = [words for words in map(align.article_words, articles) if words]

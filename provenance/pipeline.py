@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import BinaryIO
 
-from . import align, crosslingual, dates, fingerprint, lineage, publisher, segment, streaming
+from . import align, crosslingual, dates, lineage, publisher, segment, streaming
 from .attribution import extract_attributions
 from .extract import ExtractError, extract, guess_title
 from .ingest import document_from_dict, iter_documents

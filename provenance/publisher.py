@@ -22,7 +22,7 @@ from importlib import resources
 from .crosslingual import placeholders
 from .extract import registered_domain
 from .models import Article, Attribution
-from .outlets import OutletRegistry, normalize_alias, outlet_id
+from .outlets import OutletRegistry, outlet_id
 
 __all__ = ["Publisher", "infer_publisher", "apply_publisher"]
 

@@ -637,11 +637,16 @@ class Store:
             self._db.conn.executemany("DELETE FROM band_paragraphs WHERE id = ?", [(r[0],) for r in batch])
         return removed, len(rows), len({r[1] for r in rows})
 
-    def add_keys(self, article: Article) -> None:
-        """Store the band keys of a stored article, computed from its text (one stored
-        before the band index existed)."""
-        with self._transaction(f"store the band keys of {article.id}"):
-            self._insert_keys(article, None)
+    def add_missing_keys(self, batch: int = 2_000) -> None:
+        """Store the band keys, computed from their text, of the undecided articles that
+        have none (stored before the band index existed), ``batch`` articles a commit;
+        finding none is one query."""
+        missing = self.unbanded_articles()
+        for start in range(0, len(missing), batch):
+            with self.batch("store band keys"):
+                for article in self.articles(missing[start : start + batch]):
+                    with self._transaction(f"store the band keys of {article.id}"):
+                        self._insert_keys(article, None)
 
     def add_bands(self, rows: Iterable[candidates.BandRow]) -> None:
         """Store band keys (those of paragraphs stored before the index existed)."""
@@ -722,20 +727,10 @@ class Store:
         return sum(1 for holders in postings.values() if len(holders) > max_bucket)
 
     @_reads("band keys")
-    def band_key_rows(self, chunk: int = 100_000) -> Iterator[list[tuple[str, int, int]]]:
-        """Every stored band key as (article id, paragraph index, key), ``chunk`` rows at a
-        time, in key order (an archive's keys, read without holding them)."""
-        cursor = self._db.execute(
-            "SELECT p.article_id, p.paragraph_index, b.key FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph"
-        )
-        while rows := cursor.fetchmany(chunk):
-            yield rows
-
-    @_reads("band keys")
     def band_key_arrays(self, chunk: int = 500_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Every stored band key as (band_paragraphs ids, keys), two int64 arrays of up to
-        ``chunk`` rows at a time, in key order: ``band_key_rows`` without a Python object
-        per key (``indexed_paragraphs`` names the ids)."""
+        ``chunk`` rows at a time, in key order, without a Python object per key, read
+        without holding them (``indexed_paragraphs`` names the ids)."""
         cursor = self._db.execute("SELECT paragraph, key FROM bands")
         while rows := cursor.fetchmany(chunk):
             flat = np.fromiter((v for row in rows for v in row), dtype=np.int64, count=2 * len(rows)).reshape(-1, 2)

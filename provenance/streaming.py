@@ -6,7 +6,7 @@ and a band engine (stored, DuckDB, Spark: engines without ``extra_article_pairs`
 here instead, holding a bounded part of the archive at a time:
 
 1. candidates: the engine joins the stored band keys (``CandidateEngine.stored_pairs``:
-   SQLite's own self-join, or the keys read a chunk at a time, ``Store.band_key_rows``)
+   SQLite's own self-join, or the keys read a chunk at a time, ``Store.band_key_arrays``)
    and answers candidate paragraph pairs; no signature is read or recomputed;
 2. verification: the candidate article pairs are cut into work items of at most
    ITEM_ARTICLES articles, articles linked by candidates kept together; a work item's
@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from . import align, crosslingual, lineage
-from .candidates import CandidateEngine, Signature, chunks, day_of
+from .candidates import CandidateEngine, chunks
 from .embeddings import Embedder
 from .models import DERIVED_KINDS, Edge, Match, Outlet
 from .outlets import OutletRegistry
@@ -90,10 +90,7 @@ def _fill_index(store: Store) -> None:
     without reading the archive when nothing is missing."""
     if store.read_only:
         return
-    for ids in chunks(store.unbanded_articles(), LINEAGE_ARTICLES):
-        with store.batch():
-            for article in store.articles(ids):
-                store.add_keys(article)
+    store.add_missing_keys(LINEAGE_ARTICLES)
     if store.vocabulary([])[0] == 0 and store.article_count():
         for ids in chunks(store.article_ids(), LINEAGE_ARTICLES):
             for words in map(align.article_words, store.articles(ids)):

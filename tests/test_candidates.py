@@ -10,7 +10,7 @@ import pytest
 from datasketch import MinHashLSH
 
 from provenance import align, candidates, pipeline
-from provenance.candidates import MemoryEngine, Signature, band_keys
+from provenance.candidates import Signature, band_keys
 from provenance.candidates.stored import StoredEngine
 from provenance.fingerprint import NUM_PERM, from_hashvalues, minhash
 from provenance.store import Store

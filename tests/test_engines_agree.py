@@ -65,6 +65,8 @@ def test_the_generated_corpus_has_candidates(indexed):
     reused = {(a, b) for (a, _), (b, _) in expected}
     assert len(reused) > 0.1 * ARTICLES  # the copies are found...
     assert len(reused) < 0.5 * ARTICLES  # ...and independent articles are not paired
+    store = indexed[0]
+    assert set(StoredEngine(store).stored_pairs(store)) == expected  # the stored keys, joined in SQLite
 
 
 def capped(store, signatures, cap):
@@ -98,6 +100,7 @@ def test_duckdb_gives_the_same_pairs(indexed):
         new = {"a1999", "a1500"}
         assert set(engine.pairs(signatures, new=new)) == {p for p in expected if {p[0][0], p[1][0]} & new}
         assert set(engine.join_parquet(parquet / "bands")) == expected
+        assert set(engine.stored_pairs(indexed[0])) == expected  # the stored keys, not the signatures
         engine.max_bucket = 2
         assert set(engine.pairs(signatures)) == capped(indexed[0], signatures, 2)
 
@@ -115,5 +118,6 @@ def test_spark_gives_the_same_pairs(indexed):
     # Two jobs (a JVM's queries are slow to start): signatures uncapped, Parquet capped.
     with SparkEngine(master="local[2]", config=QUICK_LOCAL, max_bucket=None) as engine:
         assert set(engine.pairs(signatures)) == expected
+        assert set(engine.stored_pairs(indexed[0])) == expected
         engine.max_bucket = 2
         assert set(engine.join_parquet(parquet / "bands")) == capped(indexed[0], signatures, 2)

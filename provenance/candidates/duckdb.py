@@ -104,11 +104,7 @@ class DuckDBEngine(CandidateEngine):
         )
         self.conn.execute("DROP TABLE stored_keys")
         self.conn.execute("DROP TABLE stored_paragraphs")
-        names = list(codes)
-        for (a, pa_), (b, pb) in self._join("band_keys", None, pa.int32()):
-            first, second = (names[a], pa_), (names[b], pb)
-            yield (first, second) if first < second else (second, first)
-        self.conn.execute("DROP TABLE band_keys")
+        yield from self._coded_pairs(list(codes), None)
 
     def _join_rows(self, batches: Iterable[list[tuple[str, int, int]]], new: Collection[str] | None) -> Iterator[CandidatePair]:
         """The pairs of (article, paragraph, key) rows, loaded a batch at a time."""
@@ -127,12 +123,17 @@ class DuckDBEngine(CandidateEngine):
             }))
             self.conn.execute("INSERT INTO band_keys SELECT * FROM band_chunk")
             self.conn.unregister("band_chunk")
-        names = list(codes)
-        fresh = None if new is None else [codes[a] for a in set(new) if a in codes]
+        yield from self._coded_pairs(list(codes), None if new is None else [codes[a] for a in set(new) if a in codes])
+
+    def _coded_pairs(self, names: list[str], fresh: list[int] | None) -> Iterator[CandidatePair]:
+        """The pairs of the ``band_keys`` table, whose articles are indexes into ``names``;
+        the table is dropped after (the rest of an analysis needs the memory)."""
+        import pyarrow as pa
+
         for (a, pa_), (b, pb) in self._join("band_keys", fresh, pa.int32()):
             first, second = (names[a], pa_), (names[b], pb)
             yield (first, second) if first < second else (second, first)
-        self.conn.execute("DROP TABLE band_keys")  # what the rest of an analysis needs the memory for
+        self.conn.execute("DROP TABLE band_keys")
 
     def join_parquet(self, folder: str | Path, *, new: Collection[str] | None = None) -> Iterator[CandidatePair]:
         """The pairs of a ``provenance sign`` bands folder, read by DuckDB as it joins."""

@@ -74,11 +74,26 @@ class SparkEngine(CandidateEngine):
         yield from self._join(self._frame(rows), new)
 
     def stored_pairs(self, store: Store) -> Iterator[CandidatePair]:
-        """The store's band keys go to Spark from this process: right for ``local[N]``; on
-        a cluster, join ``provenance sign``'s Parquet instead (``source=``)."""
+        """The store's band keys (integer arrays) and indexed paragraphs go to Spark from
+        this process and are joined there: right for ``local[N]``; on a cluster, join
+        ``provenance sign``'s Parquet instead (``source=``)."""
         if self.source is not None:
             return self.join_parquet(self.source)
-        return self._join(self._frame([row for batch in store.band_key_rows() for row in batch]), None)
+        import numpy as np
+        import pyarrow as pa
+
+        paragraphs = store.indexed_paragraphs()
+        indexed = self.spark.createDataFrame(pa.table({
+            "pid": pa.array([p[0] for p in paragraphs], pa.int64()),
+            "article": pa.array([p[1] for p in paragraphs], pa.string()),
+            "paragraph": pa.array([p[2] for p in paragraphs], pa.int32()),
+        }))
+        arrays = list(store.band_key_arrays())
+        keys = self.spark.createDataFrame(pa.table({
+            "pid": np.concatenate([ids for ids, _ in arrays]) if arrays else np.empty(0, np.int64),
+            "key": np.concatenate([k for _, k in arrays]) if arrays else np.empty(0, np.int64),
+        }))
+        return self._join(keys.join(indexed, "pid"), None)
 
     def _frame(self, rows: list[tuple[str, int, int]]):
         import pyarrow as pa
