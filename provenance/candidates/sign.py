@@ -15,7 +15,6 @@ Paragraphs whose keys were pruned (``provenance prune``) are left out.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,58 +55,58 @@ def write_signatures(store: Store, out_dir: str | Path) -> SignReport:
     )
     counted = {"signatures": 0, "keys": 0}
     days: set[str | None] = set()
-
-    def signature_rows():
+    # One pass: each signature is recomputed from the text once and feeds both datasets.
+    written = _DayWriter(pa, pq, signatures, out / "signatures"), _DayWriter(pa, pq, bands, out / "bands")
+    try:
         for article, paragraph, day, hashvalues in store.signature_table():
             counted["signatures"] += 1
             days.add(day)
-            yield article, paragraph, hashvalues.tolist(), day
-
-    def band_rows():
-        # Keys are a pure function of the signature: recomputed here, in the same order.
-        for article, paragraph, day, hashvalues in store.signature_table():
+            written[0].add((article, paragraph, hashvalues.tolist()), day)
             for band, key in enumerate(band_keys(hashvalues)):
                 counted["keys"] += 1
-                yield article, paragraph, band, key, day
-
-    for name, schema, rows in (("signatures", signatures, signature_rows()), ("bands", bands, band_rows())):
-        _write_by_day(pa, pq, schema, rows, out / name)
+                written[1].add((article, paragraph, band, key), day)
+    finally:
+        for writer in written:
+            writer.close()
     return SignReport(counted["signatures"], counted["keys"], len(days))
 
 
 UNDATED = "__HIVE_DEFAULT_PARTITION__"  # what DuckDB and Spark read as a NULL day
 
 
-def _write_by_day(pa, pq, schema, rows: Iterable[tuple], folder: Path) -> None:
-    """Rows arrive sorted by day (last column): one Parquet file per day, written in
-    batches of BATCH_ROWS (the day is the folder name, hive style, not a column)."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    file_schema = pa.schema([f for f in schema if f.name != "day"])
-    writer, current, columns = None, object(), [[] for _ in file_schema.names]
+class _DayWriter:
+    """One dataset: rows arrive sorted by day, one Parquet file per day, written in batches
+    of BATCH_ROWS (the day is the folder name, hive style, not a column)."""
 
-    def flush():
-        if columns[0]:
-            writer.write_batch(
-                pa.RecordBatch.from_arrays([pa.array(c, f.type) for c, f in zip(columns, file_schema)], schema=file_schema)
-            )
-            for c in columns:
+    def __init__(self, pa, pq, schema, folder: Path) -> None:
+        if folder.exists():
+            shutil.rmtree(folder)
+        self._pa, self._pq, self._folder = pa, pq, folder
+        self._schema = pa.schema([f for f in schema if f.name != "day"])
+        self._writer, self._day = None, object()
+        self._columns: list[list] = [[] for _ in self._schema.names]
+
+    def add(self, values: tuple, day: str | None) -> None:
+        if day != self._day:
+            self.close()
+            self._day = day
+            part = self._folder / f"day={day if day is not None else UNDATED}"
+            part.mkdir(parents=True, exist_ok=True)
+            self._writer = self._pq.ParquetWriter(part / "part-0.parquet", self._schema)
+        for column, value in zip(self._columns, values):
+            column.append(value)
+        if len(self._columns[0]) >= BATCH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._columns[0]:
+            arrays = [self._pa.array(c, f.type) for c, f in zip(self._columns, self._schema)]
+            self._writer.write_batch(self._pa.RecordBatch.from_arrays(arrays, schema=self._schema))
+            for c in self._columns:
                 c.clear()
 
-    for row in rows:
-        *values, day = row
-        if day != current:
-            if writer is not None:
-                flush()
-                writer.close()
-            current = day
-            part = folder / f"day={day if day is not None else UNDATED}"
-            part.mkdir(parents=True, exist_ok=True)
-            writer = pq.ParquetWriter(part / "part-0.parquet", file_schema)
-        for column, value in zip(columns, values):
-            column.append(value)
-        if len(columns[0]) >= BATCH_ROWS:
-            flush()
-    if writer is not None:
-        flush()
-        writer.close()
+    def close(self) -> None:
+        if self._writer is not None:
+            self._flush()
+            self._writer.close()
+            self._writer = None
