@@ -181,6 +181,7 @@ class Store:
                 if created and not full_text:
                     with self._transaction("create the database without a full-text index"):
                         self._drop_full_text()
+                self._restore_full_text_triggers()
                 self._rebuild_band_keys()
                 self._fill_wording_keys()
                 if not indexed:
@@ -334,7 +335,7 @@ class Store:
             if stored and stored[0] == digest:
                 return AddResult("unchanged", article.id, article.id)
             twin = self._db.execute(
-                "SELECT id FROM articles WHERE content_hash = ? AND id != ? ORDER BY rowid LIMIT 1",
+                "SELECT id FROM articles WHERE content_hash = ? AND id != ? ORDER BY number LIMIT 1",
                 [digest, article.id],
             ).fetchone()
             if stored:
@@ -342,18 +343,36 @@ class Store:
                 self._remove_article(article.id)
             # Plain executemany: sqlite-utils' insert_all inspects every row (a fifth of the
             # parent's ingest time on a large corpus), and these rows are ours, all scalars.
-            self._insert_rows("articles", [_article_row(article, digest)])
-            self._insert_rows("paragraphs", [_paragraph_row(article, p) for p in article.paragraphs])
+            number = self._insert_article(_article_row(article, digest))
+            self._insert_rows("paragraphs", [_paragraph_row(number, article, p) for p in article.paragraphs])
             self._insert_rows("attributions", [_attribution_row(a) for a in attributions])
-            self._insert_keys(article, fingerprints)
+            self._insert_keys(number, article, fingerprints)
         if twin:
             return AddResult("duplicate", article.id, twin[0])
         return AddResult("replaced" if stored else "added", article.id)
 
-    def _insert_keys(self, article: Article, fingerprints: dict[int, np.ndarray] | None) -> None:
+    def _insert_article(self, row: dict) -> int:
+        """INSERT an article row; returns its number (articles.number, migration 0010)."""
+        cursor = self._db.conn.execute(
+            f"INSERT INTO articles ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+        )
+        return cursor.lastrowid
+
+    def _numbers(self, article_ids: Iterable[str]) -> dict[str, int]:
+        """articles.number of each of those stored articles, by id."""
+        wanted = sorted(set(article_ids))
+        numbers: dict[str, int] = {}
+        for start in range(0, len(wanted), _QUERY_CHUNK):
+            chunk = wanted[start : start + _QUERY_CHUNK]
+            numbers.update(self._db.execute(
+                f"SELECT id, number FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            ).fetchall())
+        return numbers
+
+    def _insert_keys(self, number: int, article: Article, fingerprints: dict[int, np.ndarray] | None) -> None:
         """The stored candidate index (see provenance.candidates): the band keys of the
-        article's paragraph signatures, a lookup at trace time. The signatures themselves
-        are not kept (migration 0009)."""
+        paragraph signatures of ``article`` (stored as ``number``), a lookup at trace time.
+        The signatures themselves are not kept (migration 0009)."""
         if not self.indexed:
             return
         if fingerprints is None:
@@ -365,7 +384,7 @@ class Store:
             raise StoreError(f"{article.id}: signatures of paragraphs it does not have: {unknown}")
         # A signature shorter than the bands (a test's) has no keys to store.
         keys = {
-            (article.id, int(index)): candidates.band_keys(values)
+            (number, int(index)): candidates.band_keys(values)
             for index, values in fingerprints.items() if len(values) >= candidates.BANDS * candidates.ROWS
         }
         day = candidates.day_of(article.published)
@@ -377,13 +396,16 @@ class Store:
         of the old ones; its text, credits and analysis stay (ingest's settled check of
         repeated paragraphs, see pipeline.ingest)."""
         with self._transaction(f"relabel the paragraphs of {article.id}"):
+            number = self._numbers([article.id]).get(article.id)
+            if number is None:
+                raise StoreError(f"{article.id}: not stored, so its paragraphs cannot be relabelled")
             if self.indexed:
                 self._delete_bands([article.id])  # keys recomputed from the stored text
             self._db.conn.executemany(
-                "UPDATE paragraphs SET boilerplate = ? WHERE article_id = ? AND paragraph_index = ?",
-                [(p.boilerplate, article.id, int(p.index)) for p in article.paragraphs],
+                "UPDATE paragraphs SET boilerplate = ? WHERE article = ? AND paragraph_index = ?",
+                [(p.boilerplate, number, int(p.index)) for p in article.paragraphs],
             )
-            self._insert_keys(article, fingerprints)
+            self._insert_keys(number, article, fingerprints)
 
     @_reads("paragraphs")
     def paragraph_wordings(self, article_ids: Iterable[str]) -> list[tuple]:
@@ -394,10 +416,10 @@ class Store:
         for start in range(0, len(wanted), _QUERY_CHUNK):
             chunk = wanted[start : start + _QUERY_CHUNK]
             rows += self._db.execute(
-                "SELECT p.article_id, a.outlet, a.domain, p.paragraph_index, p.wording, p.boilerplate, "
+                "SELECT a.id, a.outlet, a.domain, p.paragraph_index, p.wording, p.boilerplate, "
                 "COALESCE(length(p.text), p.end_offset - p.start_offset) FROM paragraphs p "
-                f"JOIN articles a ON a.id = p.article_id WHERE p.article_id IN ({', '.join('?' * len(chunk))}) "
-                "ORDER BY p.article_id, p.paragraph_index",
+                f"JOIN articles a ON a.number = p.article WHERE a.id IN ({', '.join('?' * len(chunk))}) "
+                "ORDER BY a.id, p.paragraph_index",
                 chunk,
             ).fetchall()
         return rows
@@ -425,17 +447,17 @@ class Store:
         """Stored articles with their paragraphs: all of them in the order they were stored,
         or those of ``ids`` that are stored, in the order asked."""
         if ids is None:
-            rows = list(self._db.table("articles").rows_where(order_by="rowid"))
+            rows = list(self._db.table("articles").rows_where(order_by="number"))
         else:
             wanted = list(dict.fromkeys(ids))
             by_id = {row["id"]: row for row in self._rows_in("articles", "id", wanted)}
             rows = [by_id[i] for i in wanted if i in by_id]
-        texts = {row["id"]: row["text"] for row in rows}
-        paragraphs: dict[str, list[Paragraph]] = defaultdict(list)
+        texts = {row["number"]: row["text"] for row in rows}
+        paragraphs: dict[int, list[Paragraph]] = defaultdict(list)
         for row in self._rows_in(
-            "paragraphs", "article_id", [r["id"] for r in rows], order_by="article_id, paragraph_index"
+            "paragraphs", "article", [r["number"] for r in rows], order_by="article, paragraph_index"
         ):
-            paragraphs[row["article_id"]].append(
+            paragraphs[row["article"]].append(
                 Paragraph(
                     index=row["paragraph_index"],
                     start=row["start_offset"],
@@ -443,7 +465,7 @@ class Store:
                     text=(
                         row["text"]
                         if row["text"] is not None
-                        else texts[row["article_id"]][row["start_offset"] : row["end_offset"]]
+                        else texts[row["article"]][row["start_offset"] : row["end_offset"]]
                     ),
                     language=row["language"],
                     boilerplate=row["boilerplate"],
@@ -461,7 +483,7 @@ class Store:
                 url=row["url"],
                 domain=row["domain"],
                 language=row["language"],
-                paragraphs=paragraphs[row["id"]],
+                paragraphs=paragraphs[row["number"]],
                 content_hash=row["content_hash"],
                 format=row["format"],
                 publisher_evidence=json.loads(row["publisher_evidence"] or "[]"),
@@ -487,7 +509,7 @@ class Store:
         for start in range(0, len(wanted), _QUERY_CHUNK):
             chunk = wanted[start : start + _QUERY_CHUNK]
             for key, article_id in self._db.execute(
-                f"SELECT p.wording, p.article_id FROM paragraphs p JOIN articles a ON a.id = p.article_id "
+                f"SELECT p.wording, a.id FROM paragraphs p JOIN articles a ON a.number = p.article "
                 f"WHERE p.wording IN ({', '.join('?' * len(chunk))}) AND {where}",
                 [*chunk, group],
             ):
@@ -518,7 +540,10 @@ class Store:
         with self._transaction("recompute the stored band keys"):
             conn = self._db.conn
             conn.execute("DELETE FROM bands")
-            indexed = conn.execute("SELECT id, article_id, paragraph_index FROM band_paragraphs ORDER BY id").fetchall()
+            indexed = conn.execute(
+                "SELECT b.id, a.id, b.paragraph_index FROM band_paragraphs b JOIN articles a ON a.number = b.article "
+                "ORDER BY b.id"
+            ).fetchall()
             for start in range(0, len(indexed), _KEY_BATCH):
                 batch = indexed[start : start + _KEY_BATCH]
                 keys = self._recomputed_keys([(a, i) for _, a, i in batch])
@@ -553,9 +578,9 @@ class Store:
         for start in range(0, len(ids), _QUERY_CHUNK):
             chunk = ids[start : start + _QUERY_CHUNK]
             for article_id, index, text in self._db.execute(
-                "SELECT p.article_id, p.paragraph_index, COALESCE(p.text, "
+                "SELECT a.id, p.paragraph_index, COALESCE(p.text, "
                 "substr(a.text, p.start_offset + 1, p.end_offset - p.start_offset)) "
-                f"FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE p.article_id IN ({', '.join('?' * len(chunk))})",
+                f"FROM paragraphs p JOIN articles a ON a.number = p.article WHERE a.id IN ({', '.join('?' * len(chunk))})",
                 chunk,
             ):
                 if (article_id, index) in wanted:
@@ -572,7 +597,7 @@ class Store:
             self._db.execute(
                 "UPDATE paragraphs SET wording = provenance_wording_key(COALESCE(text, "
                 "(SELECT substr(a.text, paragraphs.start_offset + 1, paragraphs.end_offset - paragraphs.start_offset) "
-                "FROM articles a WHERE a.id = paragraphs.article_id))) WHERE wording IS NULL"
+                "FROM articles a WHERE a.number = paragraphs.article))) WHERE wording IS NULL"
             )
 
     # Candidate index (bands) -------------------------------------------------------------
@@ -581,31 +606,36 @@ class Store:
     # removal) rather than indexed twice or kept as a signature.
 
     def _insert_bands(self, rows: Iterable[candidates.BandRow]) -> None:
-        by_paragraph: dict[tuple[str, int], list[int]] = defaultdict(list)
-        days: dict[tuple[str, int], str | None] = {}
+        rows = list(rows)
+        numbers = self._numbers(r.article for r in rows)
+        unknown = sorted({r.article for r in rows} - set(numbers))
+        if unknown:
+            raise StoreError(f"band keys of articles that are not stored: {', '.join(unknown[:3])}")
+        by_paragraph: dict[tuple[int, int], list[int]] = defaultdict(list)
+        days: dict[tuple[int, int], str | None] = {}
         for r in rows:
-            by_paragraph[(r.article, int(r.paragraph))].append(int(r.key))
-            days[(r.article, int(r.paragraph))] = r.day
+            by_paragraph[(numbers[r.article], int(r.paragraph))].append(int(r.key))
+            days[(numbers[r.article], int(r.paragraph))] = r.day
         self._insert_band_keys(by_paragraph, days)
 
     def _insert_band_keys(
-        self, by_paragraph: dict[tuple[str, int], list[int]], days: dict[tuple[str, int], str | None]
+        self, by_paragraph: dict[tuple[int, int], list[int]], days: dict[tuple[int, int], str | None]
     ) -> None:
-        """Store the band keys of each (article, paragraph) of ``by_paragraph``, with its day."""
+        """Store the band keys of each (article number, paragraph) of ``by_paragraph``, with its day."""
         if not by_paragraph:
             return
         conn = self._db.conn
-        paragraphs = [(article_id, index, days[(article_id, index)]) for article_id, index in by_paragraph]
+        paragraphs = [(number, index, days[(number, index)]) for number, index in by_paragraph]
         conn.executemany(
-            "DELETE FROM band_paragraphs WHERE article_id = ? AND paragraph_index = ?", [p[:2] for p in paragraphs]
+            "DELETE FROM band_paragraphs WHERE article = ? AND paragraph_index = ?", [p[:2] for p in paragraphs]
         )
-        conn.executemany("INSERT INTO band_paragraphs (article_id, paragraph_index, day) VALUES (?, ?, ?)", paragraphs)
+        conn.executemany("INSERT INTO band_paragraphs (article, paragraph_index, day) VALUES (?, ?, ?)", paragraphs)
         ids = {}
-        for article_id in {p[0] for p in paragraphs}:
+        for number in {p[0] for p in paragraphs}:
             ids.update(
-                ((article_id, index), row_id)
+                ((number, index), row_id)
                 for row_id, index in conn.execute(
-                    "SELECT id, paragraph_index FROM band_paragraphs WHERE article_id = ?", [article_id]
+                    "SELECT id, paragraph_index FROM band_paragraphs WHERE article = ?", [number]
                 )
             )
         conn.executemany(
@@ -616,13 +646,13 @@ class Store:
     def _delete_bands(self, article_ids: list[str], before: str | None = None) -> tuple[int, int, int]:
         """Remove the index entries of those articles' paragraphs (published before day
         ``before`` only, if given); returns (keys, paragraphs, articles) removed."""
-        where = "" if before is None else " AND day < ?"
+        where = "" if before is None else " AND b.day < ?"
         rows = []
         for start in range(0, len(article_ids), _QUERY_CHUNK):
             chunk = article_ids[start : start + _QUERY_CHUNK]
             rows += self._db.execute(
-                f"SELECT id, article_id, paragraph_index FROM band_paragraphs "
-                f"WHERE article_id IN ({', '.join('?' * len(chunk))}){where}",
+                "SELECT b.id, a.id, b.paragraph_index FROM band_paragraphs b JOIN articles a ON a.number = b.article "
+                f"WHERE a.id IN ({', '.join('?' * len(chunk))}){where}",
                 chunk + ([] if before is None else [before]),
             ).fetchall()
         removed = 0
@@ -644,9 +674,11 @@ class Store:
         missing = self.unbanded_articles()
         for start in range(0, len(missing), batch):
             with self.batch("store band keys"):
-                for article in self.articles(missing[start : start + batch]):
+                chunk = self.articles(missing[start : start + batch])
+                numbers = self._numbers(a.id for a in chunk)
+                for article in chunk:
                     with self._transaction(f"store the band keys of {article.id}"):
-                        self._insert_keys(article, None)
+                        self._insert_keys(numbers[article.id], article, None)
 
     def add_bands(self, rows: Iterable[candidates.BandRow]) -> None:
         """Store band keys (those of paragraphs stored before the index existed)."""
@@ -656,7 +688,16 @@ class Store:
     @_reads("band keys")
     def banded_paragraphs(self, article_ids: Iterable[str]) -> set[tuple[str, int]]:
         """The (article, paragraph) keys of those articles that are in the band index."""
-        return {(r["article_id"], r["paragraph_index"]) for r in self._rows_in("band_paragraphs", "article_id", list(dict.fromkeys(article_ids)))}
+        wanted = sorted(set(article_ids))
+        found: set[tuple[str, int]] = set()
+        for start in range(0, len(wanted), _QUERY_CHUNK):
+            chunk = wanted[start : start + _QUERY_CHUNK]
+            found.update(self._db.execute(
+                "SELECT a.id, b.paragraph_index FROM band_paragraphs b JOIN articles a ON a.number = b.article "
+                f"WHERE a.id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall())
+        return found
 
     @_reads("band keys")
     def band_pairs(self, max_bucket: int | None = None) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
@@ -668,10 +709,12 @@ class Store:
             skip = "WHERE x.key NOT IN (SELECT key FROM bands GROUP BY key HAVING COUNT(*) > ?)"
             args = [max_bucket]
         cursor = self._db.execute(
-            "SELECT DISTINCT px.article_id, px.paragraph_index, py.article_id, py.paragraph_index "
+            "SELECT ax.id, pair.pa, ay.id, pair.pb FROM ("
+            "SELECT DISTINCT px.article AS a, px.paragraph_index AS pa, py.article AS b, py.paragraph_index AS pb "
             "FROM bands x JOIN bands y ON y.key = x.key AND y.paragraph != x.paragraph "
             "JOIN band_paragraphs px ON px.id = x.paragraph JOIN band_paragraphs py ON py.id = y.paragraph "
-            f"AND px.article_id < py.article_id {skip}",
+            f"AND px.article < py.article {skip}) pair "
+            "JOIN articles ax ON ax.number = pair.a JOIN articles ay ON ay.number = pair.b",
             args,
         )
         for a, pa, b, pb in cursor:
@@ -686,8 +729,8 @@ class Store:
         for start in range(0, len(wanted), _QUERY_CHUNK):
             chunk = wanted[start : start + _QUERY_CHUNK]
             for key, article_id, index in self._db.execute(
-                "SELECT b.key, p.article_id, p.paragraph_index FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph "
-                f"WHERE b.key IN ({', '.join('?' * len(chunk))})",
+                "SELECT b.key, a.id, p.paragraph_index FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph "
+                f"JOIN articles a ON a.number = p.article WHERE b.key IN ({', '.join('?' * len(chunk))})",
                 chunk,
             ):
                 postings[key].append((article_id, index))
@@ -739,33 +782,35 @@ class Store:
     @_reads("band keys")
     def indexed_paragraphs(self) -> list[tuple[int, str, int]]:
         """(band_paragraphs id, article id, paragraph index) of every indexed paragraph."""
-        return self._db.execute("SELECT id, article_id, paragraph_index FROM band_paragraphs").fetchall()
+        return self._db.execute(
+            "SELECT b.id, a.id, b.paragraph_index FROM band_paragraphs b JOIN articles a ON a.number = b.article"
+        ).fetchall()
 
     @_reads("band keys")
     def unbanded_articles(self) -> list[str]:
         """Ids of the undecided stored articles without any band key (stored before the
         band index existed; a decided article without keys was pruned), in stored order."""
         return [r[0] for r in self._db.execute(
-            "SELECT id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM band_paragraphs b WHERE b.article_id = a.id) "
-            "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.article_id = a.id) ORDER BY rowid"
+            "SELECT id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM band_paragraphs b WHERE b.article = a.number) "
+            "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.article = a.number) ORDER BY number"
         )]
 
     @_reads("articles")
     def article_ids(self) -> list[str]:
         """Ids of the stored articles, in the order they were stored."""
-        return [r[0] for r in self._db.execute("SELECT id FROM articles ORDER BY rowid")]
+        return [r[0] for r in self._db.execute("SELECT id FROM articles ORDER BY number")]
 
     @_reads("articles")
     def article_dates(self) -> dict[str, str | None]:
         """Each stored article's publication date (ISO 8601, None if unknown), by id."""
-        return dict(self._db.execute("SELECT id, published FROM articles ORDER BY rowid").fetchall())
+        return dict(self._db.execute("SELECT id, published FROM articles ORDER BY number").fetchall())
 
     @_reads("articles")
     def publishers(self) -> list[tuple[str, str | None]]:
         """(outlet id, outlet name as found) of the stored articles that have an outlet,
         in the order they were stored."""
         return self._db.execute(
-            "SELECT outlet, outlet_name FROM articles WHERE outlet IS NOT NULL ORDER BY rowid"
+            "SELECT outlet, outlet_name FROM articles WHERE outlet IS NOT NULL ORDER BY number"
         ).fetchall()
 
     @_reads("articles")
@@ -779,7 +824,8 @@ class Store:
         index, by day (undated first), article and paragraph (``provenance sign``); the
         signatures are recomputed from the text, _KEY_BATCH paragraphs at a time."""
         rows = self._db.execute(
-            "SELECT article_id, paragraph_index, day FROM band_paragraphs ORDER BY day, article_id, paragraph_index"
+            "SELECT a.id, b.paragraph_index, b.day FROM band_paragraphs b JOIN articles a ON a.number = b.article "
+            "ORDER BY b.day, a.id, b.paragraph_index"
         ).fetchall()
         for start in range(0, len(rows), _KEY_BATCH):
             batch = rows[start : start + _KEY_BATCH]
@@ -796,7 +842,8 @@ class Store:
         """
         with self._transaction(f"prune band keys before {before}"):
             old = [r[0] for r in self._db.execute(
-                "SELECT DISTINCT article_id FROM band_paragraphs WHERE day < ?", [before]
+                "SELECT DISTINCT a.id FROM band_paragraphs b JOIN articles a ON a.number = b.article WHERE b.day < ?",
+                [before],
             )]
             keys, paragraphs, articles = self._delete_bands(old, before)
         return {"keys": keys, "paragraphs": paragraphs, "articles": articles}
@@ -848,9 +895,9 @@ class Store:
         """Stored articles no analysis has decided yet, in the order they were stored, and
         decided ones whose parent edge has since gone (their parent was replaced)."""
         rows = self._db.execute(
-            "SELECT a.id FROM articles a LEFT JOIN decisions d ON d.article_id = a.id "
-            "WHERE d.article_id IS NULL OR (d.parent IS NOT NULL AND NOT EXISTS "
-            "(SELECT 1 FROM edges e WHERE e.child = a.id)) ORDER BY a.rowid"
+            "SELECT a.id FROM articles a LEFT JOIN decisions d ON d.article = a.number "
+            "WHERE d.article IS NULL OR (d.parent IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM edges e WHERE e.child = a.id)) ORDER BY a.number"
         ).fetchall()
         return [r[0] for r in rows]
 
@@ -884,7 +931,7 @@ class Store:
 
     @_reads("decisions")
     def decided_articles(self) -> set[str]:
-        return {r[0] for r in self._db.execute("SELECT article_id FROM decisions")}
+        return {r[0] for r in self._db.execute("SELECT a.id FROM decisions d JOIN articles a ON a.number = d.article")}
 
     @_reads("decisions")
     def has_decisions(self) -> bool:
@@ -893,11 +940,12 @@ class Store:
     def save_decisions(self, article_ids: Iterable[str], edges: list[Edge]) -> None:
         """Record the parent (None: origin) the analysis chose for each of ``article_ids``."""
         parent = {e.child: e.parent for e in edges}
-        stored = {r[0] for r in self._db.execute("SELECT id FROM articles")}
+        article_ids = list(dict.fromkeys(article_ids))
         with self._transaction("save lineage decisions"):
+            numbers = self._numbers(article_ids)
             self._db.conn.executemany(
-                "INSERT OR REPLACE INTO decisions (article_id, parent) VALUES (?, ?)",
-                ((i, parent.get(i)) for i in dict.fromkeys(article_ids) if i in stored),
+                "INSERT OR REPLACE INTO decisions (article, parent) VALUES (?, ?)",
+                ((numbers[i], parent.get(i)) for i in article_ids if i in numbers),
             )
 
     @_reads("matches")
@@ -1098,6 +1146,17 @@ class Store:
                 self._drop_full_text()
         return True
 
+    def _restore_full_text_triggers(self) -> None:
+        """Put back the triggers that keep a kept full-text index in step with articles:
+        rebuilding articles (migration 0010) dropped them with the old table."""
+        if not self.full_text or self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_ai'"
+        ).fetchone():
+            return
+        with self._transaction("restore the full-text index's triggers"):
+            for statement in _FULL_TEXT_DDL[1:]:
+                self._db.execute(statement)
+
     def _drop_full_text(self) -> None:
         for trigger in ("articles_ai", "articles_ad", "articles_au"):
             self._db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
@@ -1227,11 +1286,11 @@ def _article_row(article: Article, digest: str) -> dict:
     }
 
 
-def _paragraph_row(article: Article, paragraph: Paragraph) -> dict:
+def _paragraph_row(number: int, article: Article, paragraph: Paragraph) -> dict:
     # The text is stored once, in articles: a paragraph that is its slice stores NULL.
     own_text = article.text[paragraph.start : paragraph.end] != paragraph.text
     return {
-        "article_id": article.id,
+        "article": number,
         "paragraph_index": int(paragraph.index),
         "start_offset": int(paragraph.start),
         "end_offset": int(paragraph.end),

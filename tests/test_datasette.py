@@ -189,7 +189,7 @@ def test_datasette_serves_the_views(db_path, tmp_path):
         assert answer.status_code == 200
         edges = {r["child"]: r for r in answer.json()}
         assert edges["paper.txt"]["parent_title"] == "Harbour strike"
-        search = httpx.get(f"{base}/articles.json?_search=walked+off&_shape=array&_col=title", timeout=5)
+        search = httpx.get(f"{base}/articles.json?_search=walked+off&_shape=array&_col=id&_col=title", timeout=5)
         assert sorted(r["id"] for r in search.json()) == ["paper.txt", "wire.txt"]
         origins = httpx.get(f"{base}/article_origins.json?_shape=array&article=blog.txt", timeout=5).json()
         assert origins[0]["origin"] == "outlet:reuters"

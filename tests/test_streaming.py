@@ -110,10 +110,11 @@ def stored_state(store: Store):
     db = store._db
     return {
         "paragraphs": db.execute(
-            "SELECT article_id, paragraph_index, boilerplate, wording FROM paragraphs ORDER BY 1, 2").fetchall(),
+            "SELECT a.id, p.paragraph_index, p.boilerplate, p.wording FROM paragraphs p "
+            "JOIN articles a ON a.number = p.article ORDER BY 1, 2").fetchall(),
         "bands": db.execute(
-            "SELECT p.article_id, p.paragraph_index, b.key FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph "
-            "ORDER BY 1, 2, 3").fetchall(),
+            "SELECT a.id, p.paragraph_index, b.key FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph "
+            "JOIN articles a ON a.number = p.article ORDER BY 1, 2, 3").fetchall(),
         "vocabulary": db.execute("SELECT word, articles FROM vocabulary ORDER BY 1").fetchall(),
         "articles": db.execute("SELECT articles FROM vocabulary_size").fetchall(),
     }
