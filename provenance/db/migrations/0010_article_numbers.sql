@@ -1,7 +1,7 @@
 -- Compact store, part 3 (issue 9): the per-paragraph tables name their article by a
 -- number, not by its id. An id is a path or a URL (40 characters and more), and it was
 -- repeated in four b-trees per paragraph (paragraphs and its wording index, band_paragraphs
--- and its unique index): about 0.8 KB of a 6.6 KB article.
+-- and its unique index): about 0.9 KB of a 6.7 KB article (docs/scale.md, "Database size").
 -- 1. articles gets ``number INTEGER PRIMARY KEY``, its old rowid (so the stored order and
 --    the full-text index's rowids stay as they were, and VACUUM can no longer renumber
 --    them); ``id`` stays the article's name everywhere the analysis speaks of it.
