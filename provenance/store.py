@@ -360,14 +360,7 @@ class Store:
 
     def _numbers(self, article_ids: Iterable[str]) -> dict[str, int]:
         """articles.number of each of those stored articles, by id."""
-        wanted = sorted(set(article_ids))
-        numbers: dict[str, int] = {}
-        for start in range(0, len(wanted), _QUERY_CHUNK):
-            chunk = wanted[start : start + _QUERY_CHUNK]
-            numbers.update(self._db.execute(
-                f"SELECT id, number FROM articles WHERE id IN ({', '.join('?' * len(chunk))})", chunk
-            ).fetchall())
-        return numbers
+        return dict(self._select_in("SELECT id, number FROM articles WHERE id IN ({marks})", sorted(set(article_ids))))
 
     def _insert_keys(self, number: int, article: Article, fingerprints: dict[int, np.ndarray] | None) -> None:
         """The stored candidate index (see provenance.candidates): the band keys of the
@@ -411,18 +404,12 @@ class Store:
     def paragraph_wordings(self, article_ids: Iterable[str]) -> list[tuple]:
         """(article id, outlet, domain, paragraph index, wording key, boilerplate label,
         length) of every paragraph of those articles (segment.repeated_labels reads them)."""
-        wanted = sorted(set(article_ids))
-        rows: list[tuple] = []
-        for start in range(0, len(wanted), _QUERY_CHUNK):
-            chunk = wanted[start : start + _QUERY_CHUNK]
-            rows += self._db.execute(
-                "SELECT a.id, a.outlet, a.domain, p.paragraph_index, p.wording, p.boilerplate, "
-                "COALESCE(length(p.text), p.end_offset - p.start_offset) FROM paragraphs p "
-                f"JOIN articles a ON a.number = p.article WHERE a.id IN ({', '.join('?' * len(chunk))}) "
-                "ORDER BY a.id, p.paragraph_index",
-                chunk,
-            ).fetchall()
-        return rows
+        return self._select_in(
+            "SELECT a.id, a.outlet, a.domain, p.paragraph_index, p.wording, p.boilerplate, "
+            "COALESCE(length(p.text), p.end_offset - p.start_offset) FROM paragraphs p "
+            "JOIN articles a ON a.number = p.article WHERE a.id IN ({marks}) ORDER BY a.id, p.paragraph_index",
+            sorted(set(article_ids)),
+        )
 
     def _insert_rows(self, table: str, rows: list[dict]) -> None:
         """INSERT rows that all have the keys of the first (column names) into ``table``."""
@@ -504,17 +491,14 @@ class Store:
             return {}
         where, group = ("a.outlet = ?", outlet) if outlet is not None else ("a.outlet IS NULL AND a.domain = ?", domain)
         skip = set(exclude)
-        wanted = sorted(set(keys))
         holders: dict[int, set[str]] = defaultdict(set)
-        for start in range(0, len(wanted), _QUERY_CHUNK):
-            chunk = wanted[start : start + _QUERY_CHUNK]
-            for key, article_id in self._db.execute(
-                f"SELECT p.wording, a.id FROM paragraphs p JOIN articles a ON a.number = p.article "
-                f"WHERE p.wording IN ({', '.join('?' * len(chunk))}) AND {where}",
-                [*chunk, group],
-            ):
-                if article_id not in skip:
-                    holders[key].add(article_id)
+        for key, article_id in self._select_in(
+            "SELECT p.wording, a.id FROM paragraphs p JOIN articles a ON a.number = p.article "
+            f"WHERE p.wording IN ({{marks}}) AND {where}",
+            sorted(set(keys)), [group],
+        ):
+            if article_id not in skip:
+                holders[key].add(article_id)
         return {key: len(ids) for key, ids in holders.items()}
 
     def article(self, id: str) -> Article | None:
@@ -573,19 +557,13 @@ class Store:
     def _paragraph_texts(self, paragraphs: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
         """The text of each of those stored (article, paragraph index)es."""
         wanted = set(paragraphs)
-        ids = sorted({a for a, _ in wanted})
-        texts: dict[tuple[str, int], str] = {}
-        for start in range(0, len(ids), _QUERY_CHUNK):
-            chunk = ids[start : start + _QUERY_CHUNK]
-            for article_id, index, text in self._db.execute(
-                "SELECT a.id, p.paragraph_index, COALESCE(p.text, "
-                "substr(a.text, p.start_offset + 1, p.end_offset - p.start_offset)) "
-                f"FROM paragraphs p JOIN articles a ON a.number = p.article WHERE a.id IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            ):
-                if (article_id, index) in wanted:
-                    texts[(article_id, index)] = text
-        return texts
+        rows = self._select_in(
+            "SELECT a.id, p.paragraph_index, COALESCE(p.text, "
+            "substr(a.text, p.start_offset + 1, p.end_offset - p.start_offset)) "
+            "FROM paragraphs p JOIN articles a ON a.number = p.article WHERE a.id IN ({marks})",
+            sorted({a for a, _ in wanted}),
+        )
+        return {(article_id, index): text for article_id, index, text in rows if (article_id, index) in wanted}
 
     def _fill_wording_keys(self) -> None:
         """Compute the wording key of paragraphs stored before migration 0008 (NULL).
@@ -647,14 +625,11 @@ class Store:
         """Remove the index entries of those articles' paragraphs (published before day
         ``before`` only, if given); returns (keys, paragraphs, articles) removed."""
         where = "" if before is None else " AND b.day < ?"
-        rows = []
-        for start in range(0, len(article_ids), _QUERY_CHUNK):
-            chunk = article_ids[start : start + _QUERY_CHUNK]
-            rows += self._db.execute(
-                "SELECT b.id, a.id, b.paragraph_index FROM band_paragraphs b JOIN articles a ON a.number = b.article "
-                f"WHERE a.id IN ({', '.join('?' * len(chunk))}){where}",
-                chunk + ([] if before is None else [before]),
-            ).fetchall()
+        rows = self._select_in(
+            "SELECT b.id, a.id, b.paragraph_index FROM band_paragraphs b JOIN articles a ON a.number = b.article "
+            f"WHERE a.id IN ({{marks}}){where}",
+            article_ids, [] if before is None else [before],
+        )
         removed = 0
         for start in range(0, len(rows), _KEY_BATCH):
             batch = rows[start : start + _KEY_BATCH]
@@ -688,16 +663,11 @@ class Store:
     @_reads("band keys")
     def banded_paragraphs(self, article_ids: Iterable[str]) -> set[tuple[str, int]]:
         """The (article, paragraph) keys of those articles that are in the band index."""
-        wanted = sorted(set(article_ids))
-        found: set[tuple[str, int]] = set()
-        for start in range(0, len(wanted), _QUERY_CHUNK):
-            chunk = wanted[start : start + _QUERY_CHUNK]
-            found.update(self._db.execute(
-                "SELECT a.id, b.paragraph_index FROM band_paragraphs b JOIN articles a ON a.number = b.article "
-                f"WHERE a.id IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall())
-        return found
+        return set(self._select_in(
+            "SELECT a.id, b.paragraph_index FROM band_paragraphs b JOIN articles a ON a.number = b.article "
+            "WHERE a.id IN ({marks})",
+            sorted(set(article_ids)),
+        ))
 
     @_reads("band keys")
     def band_pairs(self, max_bucket: int | None = None) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
@@ -726,14 +696,12 @@ class Store:
         keys_of = self._recomputed_keys(sorted(self.banded_paragraphs(article_ids)))
         wanted = sorted({k for keys in keys_of.values() for k in keys})
         postings: dict[int, list[tuple[str, int]]] = defaultdict(list)
-        for start in range(0, len(wanted), _QUERY_CHUNK):
-            chunk = wanted[start : start + _QUERY_CHUNK]
-            for key, article_id, index in self._db.execute(
-                "SELECT b.key, a.id, p.paragraph_index FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph "
-                f"JOIN articles a ON a.number = p.article WHERE b.key IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            ):
-                postings[key].append((article_id, index))
+        for key, article_id, index in self._select_in(
+            "SELECT b.key, a.id, p.paragraph_index FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph "
+            "JOIN articles a ON a.number = p.article WHERE b.key IN ({marks})",
+            wanted,
+        ):
+            postings[key].append((article_id, index))
         return keys_of, postings
 
     @_reads("band keys")
@@ -1236,6 +1204,15 @@ class Store:
             self._db.table("embeddings").insert_all(rows, replace=True)
 
     # Helpers -----------------------------------------------------------------------------
+
+    def _select_in(self, sql: str, values: list, extra: list = ()) -> list[tuple]:
+        """The rows of ``sql`` for every value of ``values``: its ``{marks}`` is filled with
+        one placeholder per value, _QUERY_CHUNK values a query, ``extra`` bound after them."""
+        rows: list[tuple] = []
+        for start in range(0, len(values), _QUERY_CHUNK):
+            chunk = list(values[start : start + _QUERY_CHUNK])
+            rows += self._db.execute(sql.format(marks=", ".join("?" * len(chunk))), [*chunk, *extra]).fetchall()
+        return rows
 
     def _rows_in(
         self, table: str, column: str, values: list[str], order_by: str = "rowid"
