@@ -351,7 +351,8 @@ def ingest(
             articles = [article for article, _, _ in batch]
             ids = {a.id for a in articles}
             segment.mark_repeated(
-                articles, lambda outlet, domain, keys: store.wording_counts(outlet, domain, keys, exclude=ids)
+                articles, lambda outlet, domain, keys: store.wording_counts(
+                    outlet, domain, keys, exclude=ids, at_most=segment.REPEATED_PRINTS)
             )
             done = IngestReport()
             chunk_words: Counter[str] = Counter()
@@ -376,6 +377,8 @@ def ingest(
         change, change_counted = _settle_repeated(store, stored, fail)
         words.update(change)
         counted += change_counted
+        if store.indexed and not store.read_only:
+            store.settle_band_keys()  # the last keys staged, so that bands is whole again
     finally:
         if store.indexed and (words or counted):
             store.change_word_counts(words, counted)
@@ -391,7 +394,10 @@ def _settle_repeated(store: Store, ids: list[str], fail) -> tuple[Counter[str], 
     change: Counter[str] = Counter()
     counted = 0
     for chunk in chunks(ids, 500):
-        wanted = segment.repeated_labels(store.paragraph_wordings(chunk), store.wording_counts)
+        wanted = segment.repeated_labels(
+            store.paragraph_wordings(chunk),
+            lambda outlet, domain, keys: store.wording_counts(outlet, domain, keys, at_most=segment.REPEATED_PRINTS),
+        )
         if not wanted:
             continue
         chunk_change: Counter[str] = Counter()

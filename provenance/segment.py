@@ -206,8 +206,11 @@ def wording_key(text: str) -> int:
 
 
 # Counts, for each wording key, the stored articles of an outlet (or, with outlet None,
-# of a domain) that print it: ``count(outlet, domain, keys) -> {key: articles}``.
+# of a domain) that print it: ``count(outlet, domain, keys) -> {key: articles}``. It may
+# stop counting at REPEATED_PRINTS: more prints decide nothing more, and an outlet's
+# footer is in every one of its articles (Store.wording_counts, ``at_most``).
 ArchiveCounts = Callable[[str | None, str | None, set[int]], Mapping[int, int]]
+REPEATED_PRINTS = 3  # prints of any paragraph that make it the outlet's template
 
 
 def mark_repeated(articles: list[Article], archive: ArchiveCounts | None = None) -> None:
@@ -242,7 +245,7 @@ def mark_repeated(articles: list[Article], archive: ArchiveCounts | None = None)
 
 def _is_repeated(prints: int, length: int) -> bool:
     """An outlet's template: a short paragraph it prints twice, any paragraph thrice."""
-    return prints >= 3 or (prints == 2 and length < 200)
+    return prints >= REPEATED_PRINTS or (prints == 2 and length < 200)
 
 
 # A stored paragraph as ``repeated_labels`` reads it: (article id, outlet, domain,

@@ -48,6 +48,12 @@ _VECTOR_DTYPE = np.dtype("<f4")
 CACHE_KIB = 64 * 1024  # page cache of a database file, per connection
 PAGE_SIZE = 16 * 1024  # bytes, of a database file created here
 _KEY_BATCH = 2_000  # paragraphs whose band keys are recomputed together
+# New band keys wait in band_staging (migration 0011) until they number STAGE_SHARE of the
+# merged ones (at least STAGE_MIN_KEYS), then go into bands in one pass in key order: each
+# merge rewrites bands' pages once, and the merges grow with the archive, so storing n
+# articles costs O(n) page writes instead of a pass over bands per commit.
+STAGE_SHARE = 0.125
+STAGE_MIN_KEYS = 500_000
 QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024  # files up to this size are checked whole on open
 # Stay well under SQLite's limit on bound parameters per statement.
 _QUERY_CHUNK = 500
@@ -137,6 +143,7 @@ class Store:
         self.read_only = False
         self.indexed = indexed
         self._in_batch = False  # inside batch(): transactions are savepoints of its one
+        self._staged: int | None = None  # keys in band_staging, counted when first needed
         if not indexed and str(path) != ":memory:":
             raise ValueError("only an in-memory store can go without its indexes")
         if str(path) == ":memory:":
@@ -481,25 +488,28 @@ class Store:
 
     @_reads("paragraphs")
     def wording_counts(
-        self, outlet: str | None, domain: str | None, keys: Iterable[int], exclude: Iterable[str] = ()
+        self, outlet: str | None, domain: str | None, keys: Iterable[int], exclude: Iterable[str] = (),
+        at_most: int | None = None,
     ) -> dict[int, int]:
         """For each wording key (segment.wording_key), how many stored articles of that
-        outlet (or, with outlet None, of that domain and no outlet) print it; articles in
-        ``exclude`` are not counted (the ones being stored again). Keys found nowhere are
-        left out. An index lookup per key (segment.mark_repeated's archive)."""
+        outlet (or, with outlet None, of that domain and no outlet) print it, counted up to
+        ``at_most`` if given; articles in ``exclude`` are not counted (the ones being stored
+        again). Keys found nowhere are left out. An index lookup per key
+        (segment.mark_repeated's archive). With ``at_most`` a key's lookup stops there: an
+        outlet's footer is in every one of its articles, and counting them all made each
+        new article's check grow with the archive."""
         if outlet is None and domain is None:
             return {}
         where, group = ("a.outlet = ?", outlet) if outlet is not None else ("a.outlet IS NULL AND a.domain = ?", domain)
-        skip = set(exclude)
-        holders: dict[int, set[str]] = defaultdict(set)
-        for key, article_id in self._select_in(
-            "SELECT p.wording, a.id FROM paragraphs p JOIN articles a ON a.number = p.article "
-            f"WHERE p.wording IN ({{marks}}) AND {where}",
-            sorted(set(keys)), [group],
-        ):
-            if article_id not in skip:
-                holders[key].add(article_id)
-        return {key: len(ids) for key, ids in holders.items()}
+        skipped = json.dumps(sorted(self._numbers(exclude).values()))
+        limit = -1 if at_most is None else int(at_most)  # SQLite: LIMIT -1 is none
+        counts = self._db.execute(
+            "SELECT k.value, (SELECT COUNT(*) FROM (SELECT DISTINCT p.article FROM paragraphs p "
+            f"JOIN articles a ON a.number = p.article WHERE p.wording = k.value AND {where} "
+            "AND p.article NOT IN (SELECT value FROM json_each(?)) LIMIT ?)) FROM json_each(?) k",
+            [group, skipped, limit, json.dumps(sorted(set(keys)))],
+        ).fetchall()
+        return {key: n for key, n in counts if n}
 
     def article(self, id: str) -> Article | None:
         found = self.articles([id])
@@ -524,6 +534,8 @@ class Store:
         with self._transaction("recompute the stored band keys"):
             conn = self._db.conn
             conn.execute("DELETE FROM bands")
+            conn.execute("DELETE FROM band_staging")
+            self._staged = 0
             indexed = conn.execute(
                 "SELECT b.id, a.id, b.paragraph_index FROM band_paragraphs b JOIN articles a ON a.number = b.article "
                 "ORDER BY b.id"
@@ -616,10 +628,43 @@ class Store:
                     "SELECT id, paragraph_index FROM band_paragraphs WHERE article = ?", [number]
                 )
             )
-        conn.executemany(
-            "INSERT OR IGNORE INTO bands (key, paragraph) VALUES (?, ?)",
-            [(k, ids[paragraph]) for paragraph, keys in by_paragraph.items() for k in keys],
+        staged = [(ids[paragraph], k) for paragraph, keys in by_paragraph.items() for k in keys]
+        conn.executemany("INSERT OR IGNORE INTO band_staging (paragraph, key) VALUES (?, ?)", staged)
+        self._staged = self._staged_count() + len(staged)
+        # Estimated from the ids handed out (pruned paragraphs count too): it only decides
+        # when to merge, never what a lookup finds.
+        issued = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'band_paragraphs'").fetchone()
+        merged = (issued[0] if issued else 0) * candidates.BANDS - self._staged
+        if self._staged >= max(STAGE_MIN_KEYS, STAGE_SHARE * merged):
+            self._merge_staged_keys()
+
+    def _staged_count(self) -> int:
+        if self._staged is None:
+            self._staged = self._db.execute("SELECT COUNT(*) FROM band_staging").fetchone()[0]
+        return self._staged
+
+    def _merge_staged_keys(self) -> None:
+        """Move the staged band keys into bands, in key order (inside the caller's
+        transaction): one pass over the pages of bands they land on."""
+        conn = self._db.conn
+        conn.execute(
+            "INSERT OR IGNORE INTO bands (key, paragraph) SELECT key, paragraph FROM band_staging ORDER BY key, paragraph"
         )
+        conn.execute("DELETE FROM band_staging")
+        self._staged = 0
+
+    def settle_band_keys(self) -> None:
+        """Merge the staged band keys into bands (ingest does at its end; every lookup does
+        first, for an interrupted ingest's); a read-only file cannot, and says so."""
+        if not self._db.execute("SELECT EXISTS (SELECT 1 FROM band_staging)").fetchone()[0]:
+            return
+        if self.read_only:
+            raise StoreError(
+                f"{self._name()} is read-only and holds band keys not yet merged (an ingest that did not "
+                "finish): open it writable once, or read a copy (Store.in_memory_copy)"
+            )
+        with self._transaction("merge the staged band keys"):
+            self._merge_staged_keys()
 
     def _delete_bands(self, article_ids: list[str], before: str | None = None) -> tuple[int, int, int]:
         """Remove the index entries of those articles' paragraphs (published before day
@@ -639,7 +684,12 @@ class Store:
                 [(k, paragraph) for paragraph, a, i in batch for k in keys.get((a, i), ())],
             )
             removed += cursor.rowcount
-            self._db.conn.executemany("DELETE FROM band_paragraphs WHERE id = ?", [(r[0],) for r in batch])
+            ids = [(r[0],) for r in batch]
+            cursor = self._db.conn.executemany("DELETE FROM band_staging WHERE paragraph = ?", ids)
+            removed += cursor.rowcount
+            if self._staged is not None:
+                self._staged = max(0, self._staged - cursor.rowcount)
+            self._db.conn.executemany("DELETE FROM band_paragraphs WHERE id = ?", ids)
         return removed, len(rows), len({r[1] for r in rows})
 
     def add_missing_keys(self, batch: int = 2_000) -> None:
@@ -673,6 +723,7 @@ class Store:
     def band_pairs(self, max_bucket: int | None = None) -> Iterator[tuple[tuple[str, int], tuple[str, int]]]:
         """Every pair of paragraphs of different articles sharing a band key, once; keys
         held by more than ``max_bucket`` paragraphs are skipped (see ``crowded_keys``)."""
+        self.settle_band_keys()
         skip = ""
         args: list = []
         if max_bucket is not None:
@@ -693,6 +744,7 @@ class Store:
     def _postings(self, article_ids: list[str]) -> tuple[dict[tuple[str, int], list[int]], dict[int, list[tuple[str, int]]]]:
         """The keys of those articles' indexed paragraphs (recomputed from their text),
         and for each such key the indexed paragraphs that hold it."""
+        self.settle_band_keys()
         keys_of = self._recomputed_keys(sorted(self.banded_paragraphs(article_ids)))
         wanted = sorted({k for keys in keys_of.values() for k in keys})
         postings: dict[int, list[tuple[str, int]]] = defaultdict(list)
@@ -731,6 +783,7 @@ class Store:
         """How many band keys (of ``article_ids``' paragraphs, default all) more than
         ``max_bucket`` paragraphs share: the candidates a cap left out."""
         if article_ids is None:
+            self.settle_band_keys()
             return self._db.execute(
                 "SELECT COUNT(*) FROM (SELECT key FROM bands GROUP BY key HAVING COUNT(*) > ?)", [max_bucket]
             ).fetchone()[0]
@@ -742,6 +795,7 @@ class Store:
         """Every stored band key as (band_paragraphs ids, keys), two int64 arrays of up to
         ``chunk`` rows at a time, in key order, without a Python object per key, read
         without holding them (``indexed_paragraphs`` names the ids)."""
+        self.settle_band_keys()
         cursor = self._db.execute("SELECT paragraph, key FROM bands")
         while rows := cursor.fetchmany(chunk):
             flat = np.fromiter((v for row in rows for v in row), dtype=np.int64, count=2 * len(rows)).reshape(-1, 2)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import sqlite3
 
 import numpy as np
@@ -74,14 +75,21 @@ def signatures(article: Article) -> dict[int, np.ndarray]:
 
 
 def stored_keys(store: Store) -> dict[tuple[str, int], set[int]]:
-    """The band keys the store holds, by (article, paragraph)."""
+    """The band keys the store holds, by (article, paragraph): merged (bands) or not yet
+    (band_staging, migration 0011)."""
     found: dict[tuple[str, int], set[int]] = {}
     for article_id, index, key in store._db.execute(
-        "SELECT a.id, p.paragraph_index, b.key FROM bands b JOIN band_paragraphs p ON p.id = b.paragraph "
+        "SELECT a.id, p.paragraph_index, b.key FROM (SELECT key, paragraph FROM bands UNION ALL "
+        "SELECT key, paragraph FROM band_staging) b JOIN band_paragraphs p ON p.id = b.paragraph "
         "JOIN articles a ON a.number = p.article"
     ):
         found.setdefault((article_id, index), set()).add(key)
     return found
+
+
+def key_rows(store: Store) -> int:
+    """Rows of both key tables."""
+    return count(store, "bands") + count(store, "band_staging")
 
 
 def keys_of(prints: dict[int, np.ndarray], article_id: str) -> dict[tuple[str, int], set[int]]:
@@ -167,7 +175,7 @@ def test_new_content_replaces_the_article_and_drops_what_touched_it(store, story
     assert [a.phrase for a in store.attributions(story.id)] == ["per Wire"]
     # The old version's keys went, recomputed from its stored text; the new one's came.
     assert stored_keys(store) == keys_of(signatures(edited), story.id)
-    assert count(store, "bands") == sum(map(len, stored_keys(store).values()))  # no orphan keys
+    assert key_rows(store) == sum(map(len, stored_keys(store).values()))  # no orphan keys
     assert [(m.a, m.b) for m in store.matches()] == [(other.id, "third.txt")]
     assert [(e.parent, e.child) for e in store.edges()] == [("outlet:wire", other.id)]
 
@@ -205,7 +213,7 @@ def test_a_failure_midway_leaves_no_half_article(monkeypatch, tmp_path, story):
         store.add_article(story, attributions, signatures(story))
     assert len(calls) == 2  # the article and its paragraphs were written before the failure
     with Store(path) as store:
-        for table in ("articles", "paragraphs", "attributions", "bands", "band_paragraphs"):
+        for table in ("articles", "paragraphs", "attributions", "bands", "band_staging", "band_paragraphs"):
             assert count(store, table) == 0, table
 
 
@@ -229,7 +237,7 @@ def test_a_failed_replacement_keeps_the_old_version(store, monkeypatch, story):
 def test_a_database_error_becomes_store_error_and_rolls_back(store, story):
     # An SQLite error midway (the index table gone behind the store's back) is one
     # StoreError naming the article, and nothing of it stays.
-    store._db.execute("DROP TABLE bands")
+    store._db.execute("DROP TABLE band_staging")
     with pytest.raises(StoreError, match=story.id):
         store.add_article(story, [], signatures(story))
     assert store.articles() == []
@@ -420,7 +428,7 @@ def test_paragraph_text_is_stored_once_unless_it_differs_from_the_article_slice(
 def test_signatures_for_paragraphs_the_article_lacks_are_refused(store, story):
     with pytest.raises(StoreError, match="does not have: \\[99\\]"):
         store.add_article(story, [], {**signatures(story), 99: np.zeros(128, dtype=np.uint32)})
-    assert store.article(story.id) is None and count(store, "bands") == 0
+    assert store.article(story.id) is None and key_rows(store) == 0
 
 
 def test_a_database_from_before_the_compact_schema_migrates_with_its_data(tmp_path, story):
@@ -558,6 +566,76 @@ def _boilerplate_of(store, article_id):
     return [p.boilerplate for p in store.article(article_id).paragraphs]
 
 
+# Staged band keys (migration 0011) ----------------------------------------------------------
+
+def reprint(article: Article, article_id: str) -> Article:
+    return make_article(article_id, [p.text for p in article.paragraphs])
+
+
+def test_band_keys_are_staged_and_merged_in_key_order_before_a_lookup(tmp_path, story):
+    path = tmp_path / "staged.db"
+    with Store(path) as store:
+        store.add_article(story, [], signatures(story))
+        store.add_article(reprint(story, "copy.txt"), [])
+        staged = count(store, "band_staging")
+        assert count(store, "bands") == 0 and staged == sum(map(len, stored_keys(store).values())) > 0
+    # A later run (or an interrupted ingest's next one) finds them all by lookup.
+    with Store(path) as store:
+        partners = list(store.band_partners(["copy.txt"]))
+        assert {(a[0], b[0]) for a, b in partners} == {("copy.txt", story.id)}
+        assert count(store, "band_staging") == 0 and count(store, "bands") == staged
+        keys = [k for (k,) in store._db.execute("SELECT key FROM bands")]
+        assert keys == sorted(keys) and stored_keys(store) == {
+            **keys_of(signatures(story), story.id), **keys_of(signatures(story), "copy.txt")}
+
+
+def test_staged_keys_merge_on_their_own_once_they_reach_a_share_of_the_index(tmp_path, monkeypatch, story):
+    monkeypatch.setattr(store_module, "STAGE_MIN_KEYS", 50)
+    monkeypatch.setattr(store_module, "STAGE_SHARE", 0.5)
+    per_article = sum(map(len, keys_of(signatures(story), story.id).values()))
+    with Store(tmp_path / "s.db") as store:
+        sizes = []
+        for n in range(8):
+            store.add_article(reprint(story, f"copy-{n}.txt"), [])
+            sizes.append((count(store, "bands"), count(store, "band_staging")))
+        assert sum(sizes[-1]) == 8 * per_article  # nothing lost or doubled by the merges
+        merged_after = [n for n, (merged, staged) in enumerate(sizes) if staged == 0]
+        assert merged_after and merged_after != list(range(8))  # merges happen, not at every article
+        for merged, staged in sizes:  # never more staged than the share (or the minimum) allows
+            assert staged < max(50, 0.5 * merged) + per_article
+
+
+def test_ingest_leaves_no_key_staged_and_a_read_only_file_with_staged_keys_says_so(tmp_path, monkeypatch, story):
+    import os
+
+    from click.testing import CliRunner
+
+    from provenance.cli import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (folder / name).write_text(story.text, encoding="utf-8")
+    path = tmp_path / "i.db"
+    with Store(path) as store:
+        pipeline.ingest([str(folder)], store)
+        assert count(store, "band_staging") == 0 and count(store, "bands") > 0
+        store.add_article(make_article("late.txt", [p.text for p in story.paragraphs] + ["A line of its own."]), [])
+        assert count(store, "band_staging") > 0  # as an ingest interrupted after its commit leaves it
+    # Root may write a 0444 file anyway: tell the store what a normal user's access is.
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == path
+                        and mode & os.W_OK else real_access(p, mode, **kw))
+    with Store(path) as store:
+        assert store.read_only
+        with pytest.raises(StoreError, match="read-only and holds band keys not yet merged"):
+            list(store.band_partners(["late.txt"]))
+    before = path.read_bytes()
+    result = CliRunner().invoke(main, ["tree", "--db", str(path), "--refresh", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "late.txt" in result.stdout and path.read_bytes() == before  # analysed in a copy
+
+
 def test_an_outlets_furniture_is_found_in_the_archive_by_its_wording_key(tmp_path):
     """The second article of an outlet printing the archive's footer line is marked
     ``repeated`` in a later ingest (two prints of a short line), found through the stored
@@ -586,6 +664,31 @@ def test_an_outlets_furniture_is_found_in_the_archive_by_its_wording_key(tmp_pat
         _furniture_article(third, "d", "A story about a storm, from the agency wire.", outlet="Other Paper")
         pipeline.ingest([str(third)], store)
         assert _boilerplate_of(store, str(third / "d.json")) == [None, "repeated"]
+
+
+def test_a_footer_in_every_article_is_counted_only_as_far_as_the_check_needs(tmp_path, monkeypatch):
+    """An outlet's footer is in every one of its articles: the check stops counting at
+    segment.REPEATED_PRINTS instead of reading every print of it for each new article."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(6):
+        _furniture_article(folder, f"s{n}", f"Story number {n} about the harbour, told in its own words.")
+    footer = segment.wording_key("Follow our live coverage on the app for more updates.")
+    with Store(tmp_path / "f.db") as store:
+        pipeline.ingest([str(folder)], store)
+        assert store.wording_counts("outlet:daily-bugle", None, [footer]) == {footer: 6}
+        assert store.wording_counts("outlet:daily-bugle", None, [footer, 12345], at_most=3) == {footer: 3}
+        excluded = [str(folder / f"s{n}.json") for n in range(4)]
+        assert store.wording_counts("outlet:daily-bugle", None, [footer], exclude=excluded, at_most=3) == {footer: 2}
+        assert store.wording_counts("outlet:other-paper", None, [footer], at_most=3) == {}
+        # What ingest asks: the check never needs more than REPEATED_PRINTS.
+        asked = []
+        real = Store.wording_counts
+        monkeypatch.setattr(Store, "wording_counts", lambda self, *a, **kw: asked.append(kw.get("at_most")) or real(self, *a, **kw))
+        _furniture_article(folder, "s6", "A seventh story, about the weather.")
+        pipeline.ingest([str(folder)], store)
+        assert asked and set(asked) == {segment.REPEATED_PRINTS}
+        assert _boilerplate_of(store, str(folder / "s6.json")) == [None, "repeated"]
 
 
 def test_wording_keys_of_an_older_database_are_computed_on_open(tmp_path, story):
