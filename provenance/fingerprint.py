@@ -63,13 +63,29 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 # On ASCII text the word pattern is this one (\p{L} is A-Za-z there, \p{N} 0-9, no \p{M}),
 # which the standard library's engine runs several times faster.
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
+# Every match of that pattern is inside a run of letters, digits and apostrophes, and
+# every such run without an apostrophe is one match: one C pass (bytes.translate, which
+# lowercases too) and a split find them, the pattern runs only on runs with an apostrophe.
+# A third of the cost of fingerprinting a paragraph was the pattern's findall.
+_ASCII_RUNS = bytes(
+    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 or c == 39 else 32 for c in range(256)
+)
 
 
 def words(text: str) -> list[str]:
     """The texts of ``tokenize(text)``'s tokens, without their offsets: all that
     signatures, token ids and word counts need, at a fraction of the cost."""
-    if text.isascii():  # lower() then match equals matching then lower() on ASCII
-        return _ASCII_WORD.findall(text.lower())
+    if text.isascii():
+        runs = text.encode("ascii").translate(_ASCII_RUNS).decode("ascii").split()
+        if "'" not in text:
+            return runs
+        found: list[str] = []
+        for run in runs:
+            if "'" in run:
+                found += _ASCII_WORD.findall(run)
+            else:
+                found.append(run)
+        return found
     out: list[str] = []
     for word in _WORD.findall(text):
         if word.isascii():

@@ -94,6 +94,21 @@ def test_words_are_the_texts_of_the_tokens():
         assert fp.words(text) == [t.text for t in fp.tokenize(text)], text
 
 
+def test_words_equal_the_tokens_on_random_ascii_text():
+    # words() finds ASCII words by a byte translation and a split, not by the pattern.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from([chr(c) for c in range(128)] + ["aa'b", "A'B'c", "9'x", "''", " 'Q"])
+
+    @settings(max_examples=600, deadline=None, derandomize=True)
+    @given(st.lists(pieces, max_size=30).map("".join))
+    def check(text):
+        assert fp.words(text) == [t.text for t in fp.tokenize(text)]
+
+    check()
+
+
 def test_words_equal_the_tokens_on_random_text():
     from hypothesis import given, settings
     from hypothesis import strategies as st

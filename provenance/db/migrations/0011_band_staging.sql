@@ -1,7 +1,7 @@
 -- Linear ingest into a file (issue 9): new band keys are appended to band_staging and
 -- merged into bands in key order in bulk (Store: when the staged keys reach a share of
 -- the merged ones, and before any lookup). Inserting them into bands directly put about
--- 7,000 keys of a 200-article commit all over its b-tree: once the archive outgrew the
+-- 60,000 keys of a 200-article commit all over its b-tree: once the archive outgrew the
 -- page cache, every commit rewrote most of bands' leaf pages (read, then written to the
 -- WAL), and ingest slowed from 5 ms an article at 20,000 articles to 11 ms at 100,000.
 -- band_staging is clustered by paragraph (band_paragraphs.id, which only grows), so a
