@@ -16,6 +16,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from typing import BinaryIO
 
 from . import align, crosslingual, dates, lineage, publisher, segment, streaming
@@ -351,8 +352,7 @@ def ingest(
             articles = [article for article, _, _ in batch]
             ids = {a.id for a in articles}
             segment.mark_repeated(
-                articles, lambda outlet, domain, keys: store.wording_counts(
-                    outlet, domain, keys, exclude=ids, at_most=segment.REPEATED_PRINTS)
+                articles, partial(store.wording_counts, exclude=ids, at_most=segment.REPEATED_PRINTS)
             )
             done = IngestReport()
             chunk_words: Counter[str] = Counter()
@@ -395,8 +395,7 @@ def _settle_repeated(store: Store, ids: list[str], fail) -> tuple[Counter[str], 
     counted = 0
     for chunk in chunks(ids, 500):
         wanted = segment.repeated_labels(
-            store.paragraph_wordings(chunk),
-            lambda outlet, domain, keys: store.wording_counts(outlet, domain, keys, at_most=segment.REPEATED_PRINTS),
+            store.paragraph_wordings(chunk), partial(store.wording_counts, at_most=segment.REPEATED_PRINTS)
         )
         if not wanted:
             continue

@@ -501,13 +501,12 @@ class Store:
         if outlet is None and domain is None:
             return {}
         where, group = ("a.outlet = ?", outlet) if outlet is not None else ("a.outlet IS NULL AND a.domain = ?", domain)
-        skipped = json.dumps(sorted(self._numbers(exclude).values()))
         limit = -1 if at_most is None else int(at_most)  # SQLite: LIMIT -1 is none
         counts = self._db.execute(
             "SELECT k.value, (SELECT COUNT(*) FROM (SELECT DISTINCT p.article FROM paragraphs p "
             f"JOIN articles a ON a.number = p.article WHERE p.wording = k.value AND {where} "
-            "AND p.article NOT IN (SELECT value FROM json_each(?)) LIMIT ?)) FROM json_each(?) k",
-            [group, skipped, limit, json.dumps(sorted(set(keys)))],
+            "AND a.id NOT IN (SELECT value FROM json_each(?)) LIMIT ?)) FROM json_each(?) k",
+            [group, json.dumps(sorted(set(exclude))), limit, json.dumps(sorted(set(keys)))],
         ).fetchall()
         return {key: n for key, n in counts if n}
 
@@ -611,7 +610,8 @@ class Store:
     def _insert_band_keys(
         self, by_paragraph: dict[tuple[int, int], list[int]], days: dict[tuple[int, int], str | None]
     ) -> None:
-        """Store the band keys of each (article number, paragraph) of ``by_paragraph``, with its day."""
+        """Store the band keys of each (article number, paragraph) of ``by_paragraph``, with
+        its day: the paragraph in band_paragraphs, its keys staged (see STAGE_SHARE)."""
         if not by_paragraph:
             return
         conn = self._db.conn
@@ -631,14 +631,18 @@ class Store:
         staged = [(ids[paragraph], k) for paragraph, keys in by_paragraph.items() for k in keys]
         conn.executemany("INSERT OR IGNORE INTO band_staging (paragraph, key) VALUES (?, ?)", staged)
         self._staged = self._staged_count() + len(staged)
-        # Estimated from the ids handed out (pruned paragraphs count too): it only decides
-        # when to merge, never what a lookup finds.
-        issued = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'band_paragraphs'").fetchone()
-        merged = (issued[0] if issued else 0) * candidates.BANDS - self._staged
-        if self._staged >= max(STAGE_MIN_KEYS, STAGE_SHARE * merged):
+        if self._staged >= STAGE_MIN_KEYS and self._staged >= STAGE_SHARE * self._merged_estimate():
             self._merge_staged_keys()
 
+    def _merged_estimate(self) -> int:
+        """About how many keys bands holds, from the paragraph ids handed out (pruned and
+        replaced ones count too): it only decides when to merge, never what a lookup finds."""
+        issued = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'band_paragraphs'").fetchone()
+        return (issued[0] if issued else 0) * candidates.BANDS - self._staged_count()
+
     def _staged_count(self) -> int:
+        """Keys in band_staging: counted once, then kept up by this Store's writes (an
+        estimate too: deletes and other writers' merges are not subtracted)."""
         if self._staged is None:
             self._staged = self._db.execute("SELECT COUNT(*) FROM band_staging").fetchone()[0]
         return self._staged
@@ -685,10 +689,7 @@ class Store:
             )
             removed += cursor.rowcount
             ids = [(r[0],) for r in batch]
-            cursor = self._db.conn.executemany("DELETE FROM band_staging WHERE paragraph = ?", ids)
-            removed += cursor.rowcount
-            if self._staged is not None:
-                self._staged = max(0, self._staged - cursor.rowcount)
+            removed += self._db.conn.executemany("DELETE FROM band_staging WHERE paragraph = ?", ids).rowcount
             self._db.conn.executemany("DELETE FROM band_paragraphs WHERE id = ?", ids)
         return removed, len(rows), len({r[1] for r in rows})
 
